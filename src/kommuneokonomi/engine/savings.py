@@ -1,0 +1,491 @@
+"""Savings potentials (innsparingspotensial) per indicator and per sector.
+
+The method of the 2008 Trondheim report (R, Tabell 4-10): compare the own municipality's value
+of an indicator with a reference (the ASSS mean, the 3rd best ASSS municipality, or Bergen) and
+turn the gap into kroner with a volume:
+
+* ``absolutt``: max(0, gap) x volume x factor, e.g. (own unit cost - reference unit cost) x
+  number of users ("Ved å bringe enhetskostnaden ned på disse nivåene ...");
+* ``relativ``: max(0, gap / own) x volume x factor, e.g. 3.5 % larger groups applied to the
+  wage costs of the school.
+
+gap = own - reference when a lower value is better, reference - own when higher is better.
+value x volume x factor is in kroner; tables show million kroner. A municipality already at or
+better than the reference saves nothing: R prints "-", never a negative saving.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+
+from ..errors import Context, InputError, InputErrors, KommuneokonomiError
+from .format import number
+from .references import (
+    Better,
+    MeanOptions,
+    Reference,
+    ReferenceSpec,
+    compute_reference,
+    parse_better,
+)
+from .values import clean_data, parse_number
+
+__all__ = [
+    "INDICATOR_COLUMNS",
+    "SAVINGS_COLUMNS",
+    "SECTOR_COLUMNS",
+    "IndicatorSpec",
+    "Method",
+    "SavingsSettings",
+    "indicators_from_frame",
+    "parse_method",
+    "saving_kr",
+    "savings_table",
+    "sector_totals",
+]
+
+Method = Literal["absolutt", "relativ"]
+
+#: Column names of :func:`savings_table`'s result (the workbook layer maps them to headers).
+SAVINGS_COLUMNS = (
+    "sektor",
+    "indikator",
+    "navn",
+    "egen_verdi",
+    "volum",
+    "referanse_1",
+    "ref_1_kommune",
+    "innsparing_1_mnok",
+    "referanse_2",
+    "ref_2_kommune",
+    "innsparing_2_mnok",
+    "forklaring",
+)
+SECTOR_COLUMNS = ("sektor", "innsparing_1_mnok", "innsparing_2_mnok")
+#: Column names :func:`indicators_from_frame` reads.
+INDICATOR_COLUMNS = (
+    "indikator",
+    "navn",
+    "sektor",
+    "enhet",
+    "beste",
+    "beregning",
+    "volum",
+    "faktor",
+    "referanse_1",
+    "referanse_2",
+)
+
+
+def parse_method(text: object) -> Method:
+    """Read ``Beregning`` as typed by a user: absolutt or relativ."""
+    key = str(text).strip().lower()
+    if key in {"absolutt", "absolute", "abs"}:
+        return "absolutt"
+    if key in {"relativ", "relative", "rel"}:
+        return "relativ"
+    raise InputError(
+        f"'{text}' er ikke en gyldig beregning (bruk absolutt eller relativ)",
+        code="ugyldig_beregning",
+    )
+
+
+def saving_kr(
+    *,
+    own: float,
+    reference: float,
+    volume: float,
+    better: Better,
+    method: Method = "absolutt",
+    factor: float = 1.0,
+) -> float:
+    """The saving in kroner from bringing ``own`` to ``reference``; never negative.
+
+    Args:
+        own: the own municipality's value of the indicator.
+        reference: the reference value, same unit.
+        volume: the own municipality's value of the volume indicator (users, hours, kroner).
+        better: ``lav`` if a lower indicator value is better, ``høy`` if higher is better.
+        method: ``absolutt`` (gap x volume) or ``relativ`` (gap / own x volume).
+        factor: converts value x volume into kroner (1000 for figures in 1000 kr; 12 for a
+            monthly payment saved over a year).
+
+    Returns:
+        Kroner (not million kroner), >= 0.
+    """
+    gap = own - reference if better == "lav" else reference - own
+    if method == "relativ":
+        if own == 0:
+            raise InputError(
+                "egen verdi er 0, så et relativt avvik kan ikke beregnes", code="null_egen_verdi"
+            )
+        gap = gap / own
+    return max(0.0, gap) * volume * factor
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    """One line of the savings table: what to compare and how to price the gap.
+
+    Attributes:
+        indikator: the indicator id in the data (e.g. ``sfo_enhetskostnad``).
+        navn: Norwegian name shown to the user.
+        sektor: the sector the saving is summed into (Grunnskole, Barnevern, ...).
+        beste: ``lav`` or ``høy``.
+        beregning: ``absolutt`` or ``relativ``.
+        volum: id of the volume indicator (own municipality's value is used).
+        faktor: kroner per unit of value x volume.
+        enhet: the indicator's unit, for display.
+        referanse_1, referanse_2: per-indicator overrides of the settings' references
+            (``Bergen``, ``3. beste``, ``-``); None = use the settings.
+    """
+
+    indikator: str
+    navn: str
+    sektor: str
+    beste: Better
+    beregning: Method
+    volum: str
+    faktor: float = 1.0
+    enhet: str = ""
+    referanse_1: str | None = None
+    referanse_2: str | None = None
+
+
+@dataclass(frozen=True)
+class SavingsSettings:
+    """The analysis as a whole (the ``Innstillinger`` sheet).
+
+    Attributes:
+        egen_kommune: the own municipality.
+        aar: the year compared.
+        kommuner: the comparison group, own municipality included (e.g. the ten ASSS).
+        referanse_1, referanse_2: default references (R: ``snitt`` and ``3. beste``).
+        snitt: how the mean is taken.
+        snitt_vekt: indicator id whose values weight the mean (e.g. ``innbyggere``); only
+            used when ``snitt.weighted``.
+    """
+
+    egen_kommune: str
+    aar: int
+    kommuner: tuple[str, ...]
+    referanse_1: str = "snitt"
+    referanse_2: str = "3. beste"
+    snitt: MeanOptions = field(default_factory=MeanOptions)
+    snitt_vekt: str | None = None
+
+
+def indicators_from_frame(frame: pd.DataFrame) -> list[IndicatorSpec]:
+    """Build :class:`IndicatorSpec` rows from a table with :data:`INDICATOR_COLUMNS`.
+
+    All problems are reported at once, each naming the indicator and column.
+    """
+    missing = [
+        c for c in ("indikator", "navn", "sektor", "beste", "beregning", "volum") if c not in frame
+    ]
+    if missing:
+        raise InputError(
+            "indikatortabellen mangler kolonnene " + ", ".join(f"'{c}'" for c in missing),
+            code="mangler_kolonne",
+        )
+    specs: list[IndicatorSpec] = []
+    problems: list[KommuneokonomiError] = []
+    seen: set[str] = set()
+    for row in frame.to_dict("records"):
+        ind = _text(row.get("indikator"))
+        if not ind:
+            problems.append(InputError("indikator-id mangler", code="mangler_indikator"))
+            continue
+        if ind in seen:
+            problems.append(
+                InputError(
+                    "indikatoren står mer enn én gang",
+                    code="duplikat",
+                    context=Context(indikator=ind),
+                )
+            )
+            continue
+        seen.add(ind)
+        try:
+            beste = parse_better(row.get("beste"))
+            beregning = parse_method(row.get("beregning"))
+            faktor = _factor(row.get("faktor"))
+        except KommuneokonomiError as exc:
+            problems.append(exc.with_context(indikator=ind))
+            continue
+        volum = _text(row.get("volum"))
+        if not volum:
+            problems.append(
+                InputError(
+                    "volumindikator mangler",
+                    code="mangler_volum",
+                    context=Context(indikator=ind, kolonne="volum"),
+                )
+            )
+            continue
+        specs.append(
+            IndicatorSpec(
+                indikator=ind,
+                navn=_text(row.get("navn")) or ind,
+                sektor=_text(row.get("sektor")) or "Uten sektor",
+                enhet=_text(row.get("enhet")),
+                beste=beste,
+                beregning=beregning,
+                volum=volum,
+                faktor=faktor,
+                referanse_1=_text(row.get("referanse_1")) or None,
+                referanse_2=_text(row.get("referanse_2")) or None,
+            )
+        )
+    InputErrors.raise_if_any(problems)
+    return specs
+
+
+def savings_table(
+    data: pd.DataFrame,
+    indicators: Sequence[IndicatorSpec],
+    settings: SavingsSettings,
+) -> pd.DataFrame:
+    """Savings against two references for every indicator: the shape of R's Tabell 4-9.
+
+    Args:
+        data: long format, columns ``kommune``, ``aar``, ``indikator``, ``verdi``.
+        indicators: the lines to compute, in display order.
+        settings: own municipality, year, comparison group and default references.
+
+    Returns:
+        One row per indicator with :data:`SAVINGS_COLUMNS`. ``innsparing_*_mnok`` are
+        million kroner, unrounded, 0.0 where there is no saving; ``referanse_*`` is NaN and
+        the saving 0.0 where the reference is ``-``.
+
+    Raises:
+        InputErrors: every problem found, each naming kommune, indikator and år.
+    """
+    clean = clean_data(data)
+    group = tuple(dict.fromkeys(settings.kommuner))
+    problems: list[KommuneokonomiError] = []
+    problems += _check_settings(clean, settings, group)
+    InputErrors.raise_if_any(problems)
+
+    year = clean[(clean["aar"] == settings.aar) & clean["kommune"].isin(group)]
+    wide = year.pivot(index="kommune", columns="indikator", values="verdi").reindex(list(group))
+    known = set(clean.loc[clean["aar"] == settings.aar, "indikator"])
+    weights: pd.Series | None = None
+    if settings.snitt.weighted:
+        if settings.snitt_vekt is None or settings.snitt_vekt not in known:
+            problems.append(
+                InputError(
+                    f"vektindikatoren '{settings.snitt_vekt}' finnes ikke i dataene",
+                    code="ukjent_indikator",
+                    context=Context(indikator=settings.snitt_vekt, aar=settings.aar),
+                )
+            )
+        else:
+            weights = wide[settings.snitt_vekt]
+
+    rows: list[dict[str, object]] = []
+    for spec in indicators:
+        try:
+            rows.append(_line(spec, wide=wide, known=known, settings=settings, weights=weights))
+        except InputErrors as many:
+            problems += list(many)
+        except KommuneokonomiError as exc:
+            problems.append(exc)
+    InputErrors.raise_if_any(problems)
+    return pd.DataFrame(rows, columns=list(SAVINGS_COLUMNS))
+
+
+def sector_totals(table: pd.DataFrame) -> pd.DataFrame:
+    """Sum the savings per sector, in order of first appearance, with a final ``Sum`` row
+    (the shape of R's Tabell 10). Million kroner, unrounded."""
+    cols = ["innsparing_1_mnok", "innsparing_2_mnok"]
+    sums = table.groupby("sektor", sort=False)[cols].sum().reset_index()
+    total = pd.DataFrame([{"sektor": "Sum", **{c: float(table[c].sum()) for c in cols}}])
+    return pd.concat([sums, total], ignore_index=True)[list(SECTOR_COLUMNS)]
+
+
+def _check_settings(
+    clean: pd.DataFrame, settings: SavingsSettings, group: tuple[str, ...]
+) -> list[KommuneokonomiError]:
+    problems: list[KommuneokonomiError] = []
+    known_kommuner = set(clean["kommune"])
+    if settings.egen_kommune not in group:
+        problems.append(
+            InputError(
+                f"egen kommune '{settings.egen_kommune}' er ikke med i sammenligningsgruppen",
+                code="ukjent_kommune",
+                context=Context(kommune=settings.egen_kommune),
+            )
+        )
+    for kommune in group:
+        if kommune not in known_kommuner:
+            problems.append(
+                InputError(
+                    f"kommunen '{kommune}' har ingen data",
+                    code="ukjent_kommune",
+                    context=Context(kommune=kommune),
+                )
+            )
+    for kommune in settings.snitt.exclude:
+        if kommune not in group:
+            problems.append(
+                InputError(
+                    f"kommunen '{kommune}' som skal utelates fra snittet, er ikke i "
+                    "sammenligningsgruppen",
+                    code="ukjent_kommune",
+                    context=Context(kommune=kommune),
+                )
+            )
+    if not (clean["aar"] == settings.aar).any():
+        problems.append(
+            InputError(
+                f"dataene har ingen verdier for år {settings.aar}",
+                code="ukjent_aar",
+                context=Context(aar=settings.aar),
+            )
+        )
+    return problems
+
+
+def _line(
+    spec: IndicatorSpec,
+    *,
+    wide: pd.DataFrame,
+    known: set[str],
+    settings: SavingsSettings,
+    weights: pd.Series | None,
+) -> dict[str, object]:
+    own = settings.egen_kommune
+    ctx = Context(kommune=own, indikator=spec.indikator, aar=settings.aar)
+    problems: list[KommuneokonomiError] = []
+    for ind, what in ((spec.indikator, "indikatoren"), (spec.volum, "volumindikatoren")):
+        if ind not in known:
+            problems.append(
+                InputError(
+                    f"{what} '{ind}' finnes ikke i dataene for år {settings.aar}",
+                    code="ukjent_indikator",
+                    context=Context(indikator=ind, aar=settings.aar),
+                )
+            )
+    InputErrors.raise_if_any(problems)
+    values = wide[spec.indikator]
+    own_value = float(values.loc[[own]].to_numpy(dtype="float64")[0])
+    volume = float(wide[spec.volum].loc[[own]].to_numpy(dtype="float64")[0])
+    if math.isnan(own_value):
+        problems.append(InputError("egen kommune mangler verdi", code="mangler_verdi", context=ctx))
+    if math.isnan(volume) or volume <= 0:
+        shown = "mangler" if math.isnan(volume) else f"er {number(volume)}"
+        problems.append(
+            InputError(
+                f"volumet ('{spec.volum}') {shown}; det må være et positivt tall",
+                code="ugyldig_volum",
+                context=ctx,
+            )
+        )
+    if spec.beregning == "relativ" and own_value == 0:
+        problems.append(
+            InputError(
+                "egen verdi er 0, så et relativt avvik kan ikke beregnes",
+                code="null_egen_verdi",
+                context=ctx,
+            )
+        )
+    InputErrors.raise_if_any(problems)
+
+    line: dict[str, object] = {
+        "sektor": spec.sektor,
+        "indikator": spec.indikator,
+        "navn": spec.navn,
+        "egen_verdi": own_value,
+        "volum": volume,
+    }
+    texts: list[str] = []
+    for i, (override, default) in enumerate(
+        ((spec.referanse_1, settings.referanse_1), (spec.referanse_2, settings.referanse_2)),
+        start=1,
+    ):
+        try:
+            ref_spec = ReferenceSpec.parse(override if override is not None else default)
+            ref = compute_reference(
+                values, ref_spec, own=own, better=spec.beste, mean=settings.snitt, weights=weights
+            )
+        except KommuneokonomiError as exc:
+            problems.append(exc.with_context(indikator=spec.indikator, aar=settings.aar))
+            continue
+        saving = (
+            0.0
+            if ref is None
+            else saving_kr(
+                own=own_value,
+                reference=ref.value,
+                volume=volume,
+                better=spec.beste,
+                method=spec.beregning,
+                factor=spec.faktor,
+            )
+        )
+        line[f"referanse_{i}"] = math.nan if ref is None else ref.value
+        line[f"ref_{i}_kommune"] = None if ref is None else ref.kommune
+        line[f"innsparing_{i}_mnok"] = saving / 1e6
+        texts.append(
+            _explain(
+                spec, own_value=own_value, volume=volume, ref=ref, ref_spec=ref_spec, saving=saving
+            )
+        )
+    InputErrors.raise_if_any(problems)
+    line["forklaring"] = " ".join(texts)
+    return line
+
+
+def _explain(
+    spec: IndicatorSpec,
+    *,
+    own_value: float,
+    volume: float,
+    ref: Reference | None,
+    ref_spec: ReferenceSpec,
+    saving: float,
+) -> str:
+    """One Norwegian sentence with the arithmetic of one saving."""
+    if ref is None:
+        return f"Ingen referanse ({ref_spec.label})."
+    who = f"{ref.label}, {ref.kommune}" if ref.kommune and ref.kommune != ref.label else ref.label
+    head = f"Mot {who} ({number(ref.value)}):"
+    if saving <= 0:
+        return f"{head} egen verdi {number(own_value)} er like god eller bedre; ingen innsparing."
+    a, b = (own_value, ref.value) if spec.beste == "lav" else (ref.value, own_value)
+    gap = f"({number(a)} − {number(b)})"
+    if spec.beregning == "relativ":
+        gap = f"{gap} / {number(own_value)}"
+    factor = "" if spec.faktor == 1 else f" × {number(spec.faktor)}"
+    return f"{head} {gap} × {number(volume)}{factor} = {number(saving / 1e6, 1)} mill. kr."
+
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value).strip()
+
+
+def _factor(value: object) -> float:
+    text = _text(value)
+    if not text:
+        return 1.0
+    try:
+        factor, _ = parse_number(value)
+    except ValueError as exc:
+        raise InputError(
+            str(exc), code="ugyldig_faktor", context=Context(kolonne="faktor")
+        ) from exc
+    if math.isnan(factor) or factor <= 0:
+        raise InputError(
+            f"faktoren må være et positivt tall, ikke '{value}'",
+            code="ugyldig_faktor",
+            context=Context(kolonne="faktor"),
+        )
+    return factor
