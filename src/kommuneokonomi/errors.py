@@ -53,6 +53,8 @@ class Context:
     indikator: str | None = None
     aar: int | None = None
     kolonne: str | None = None
+    # The row's index label in the input DataFrame, so the workbook layer can find its cell.
+    rad: int | None = None
 
     def describe(self) -> str:
         parts: list[str] = []
@@ -108,6 +110,7 @@ class KommuneokonomiError(Exception):
         return new
 
     def with_context(self, **changes: str | int | None) -> KommuneokonomiError:
+        """A copy with more domain context filled in (kommune, indikator, aar, kolonne, rad)."""
         """A copy with more domain context filled in."""
         new = type(self).__new__(type(self))
         KommuneokonomiError.__init__(

@@ -165,17 +165,24 @@ def _text(value: object) -> str:
     return " ".join(str(value).lower().split())
 
 
+def _label(index_label: object) -> int | None:
+    """A row's index label as an int (the workbook layer maps it to a cell), else None."""
+    return index_label if isinstance(index_label, int) else None
+
+
 def _budget_rows(budget: pd.DataFrame) -> list[tuple[int, float]]:
     """Validated (aar, belop) pairs from a budget frame; all problems reported together."""
     frame = _require_frame(budget, columns=("aar", "belop"), what="Budsjettet")
     errors: list[InputError] = []
     rows: list[tuple[int, float]] = []
-    for aar_raw, belop_raw in zip(frame["aar"], frame["belop"], strict=True):
-        aar = _year(aar_raw, context=Context(kolonne="aar"))
+    for rad, aar_raw, belop_raw in zip(frame.index, frame["aar"], frame["belop"], strict=True):
+        aar = _year(aar_raw, context=Context(kolonne="aar", rad=_label(rad)))
         if isinstance(aar, InputError):
             errors.append(aar)
             continue
-        err = _number_error(belop_raw, what="Beløpet", context=Context(aar=aar, kolonne="belop"))
+        err = _number_error(
+            belop_raw, what="Beløpet", context=Context(aar=aar, kolonne="belop", rad=_label(rad))
+        )
         if err is not None:
             errors.append(err)
             continue
@@ -415,8 +422,9 @@ def one_off_financing(measures: pd.DataFrame) -> list[CheckResult]:
     )
     errors: list[InputError] = []
     parsed: list[tuple[str, str, str, float]] = []
-    for n, (tiltak_raw, varighet_raw, fin_raw, belop_raw) in enumerate(
+    for n, (rad, tiltak_raw, varighet_raw, fin_raw, belop_raw) in enumerate(
         zip(
+            frame.index,
             frame["tiltak"],
             frame["varighet"],
             frame["finansiering"],
@@ -435,7 +443,7 @@ def one_off_financing(measures: pd.DataFrame) -> list[CheckResult]:
                     f"Tiltaket '{tiltak}' har ukjent varighet {varighet_raw!r}; bruk "
                     "'varig' eller 'engangs'.",
                     code="ukjent_varighet",
-                    context=Context(kolonne="varighet"),
+                    context=Context(kolonne="varighet", rad=_label(rad)),
                 )
             )
         if not fin:
@@ -444,11 +452,13 @@ def one_off_financing(measures: pd.DataFrame) -> list[CheckResult]:
                     f"Tiltaket '{tiltak}' mangler finansiering (f.eks. 'ramme', "
                     "'omprioritering', 'disposisjonsfond', 'kraftfond').",
                     code="mangler_finansiering",
-                    context=Context(kolonne="finansiering"),
+                    context=Context(kolonne="finansiering", rad=_label(rad)),
                 )
             )
         err = _number_error(
-            belop_raw, what=f"Beløpet for tiltaket '{tiltak}'", context=Context(kolonne="belop")
+            belop_raw,
+            what=f"Beløpet for tiltaket '{tiltak}'",
+            context=Context(kolonne="belop", rad=_label(rad)),
         )
         if err is not None:
             errors.append(err)
@@ -606,18 +616,20 @@ def peer_table_summary(table: pd.DataFrame, *, own: str) -> pd.DataFrame:
     frame = _require_frame(table, columns=("kommune", "aar", "verdi"), what="Tabellen")
     errors: list[InputError] = []
     rows: list[tuple[str, int, float]] = []
-    for kommune_raw, aar_raw, verdi_raw in zip(
-        frame["kommune"], frame["aar"], frame["verdi"], strict=True
+    for rad, kommune_raw, aar_raw, verdi_raw in zip(
+        frame.index, frame["kommune"], frame["aar"], frame["verdi"], strict=True
     ):
         kommune = " ".join(str(kommune_raw).split()) if _text(kommune_raw) else ""
-        aar = _year(aar_raw, context=Context(kommune=kommune or None, kolonne="aar"))
+        aar = _year(
+            aar_raw, context=Context(kommune=kommune or None, kolonne="aar", rad=_label(rad))
+        )
         if not kommune:
             year = None if isinstance(aar, InputError) else aar
             errors.append(
                 InputError(
                     "En rad mangler kommunenavn.",
                     code="mangler_kommune",
-                    context=Context(aar=year, kolonne="kommune"),
+                    context=Context(aar=year, kolonne="kommune", rad=_label(rad)),
                 )
             )
             continue
@@ -625,7 +637,9 @@ def peer_table_summary(table: pd.DataFrame, *, own: str) -> pd.DataFrame:
             errors.append(aar)
             continue
         err = _number_error(
-            verdi_raw, what="Verdien", context=Context(kommune=kommune, aar=aar, kolonne="verdi")
+            verdi_raw,
+            what="Verdien",
+            context=Context(kommune=kommune, aar=aar, kolonne="verdi", rad=_label(rad)),
         )
         if err is not None:
             errors.append(err)

@@ -28,7 +28,9 @@ def number(value: float, decimals: int | None = None) -> str:
     if auto and "." in text:
         text = text.rstrip("0").rstrip(".")
     text = text.replace(",", " ").replace(".", ",")
-    return "0" if text == "-0" else text
+    if text.startswith("-") and not any(ch in "123456789" for ch in text):
+        text = text[1:]  # -0,0 is zero: a tiny negative rounds to no sign
+    return text
 
 
 def mnok(value: float) -> str:

@@ -158,11 +158,21 @@ def median_reference(
     return Reference(value=float(peers.median()), kommune=None, label="median", n_peers=len(peers))
 
 
+# Norwegian alphabet: ... x y z æ ø å (code points put å before æ and ø).
+# "{", "|" and "}" are the three characters right after "z".
+_NB_ORDER = str.maketrans({"æ": "{", "ø": "|", "å": "}"})
+
+
+def norwegian_sort_key(name: str) -> str:
+    """Sort key for names in Norwegian alphabetical order (Ørland before Ålesund)."""
+    return name.casefold().translate(_NB_ORDER)
+
+
 def nth_best(values: pd.Series, *, own: str, n: int = 3, better: Better = "lav") -> Reference:
     """The n-th best peer value and which municipality has it.
 
-    The own municipality and missing values never count. Ties are broken by name so the
-    answer does not depend on row order.
+    The own municipality and missing values never count. Ties are broken by name in Norwegian
+    alphabetical order (æ, ø, å after z), so the answer does not depend on row order.
 
     Args:
         values: the indicator per kommune.
@@ -174,9 +184,12 @@ def nth_best(values: pd.Series, *, own: str, n: int = 3, better: Better = "lav")
         raise InputError(f"n må være minst 1, ikke {n}", code="ugyldig_n")
     peers = _peers(values, own=own)
     _require(peers, n, what=f"{n}. beste")
-    frame = pd.DataFrame({"kommune": peers.index.astype(str), "verdi": peers.to_numpy()})
+    names = [str(k) for k in peers.index]
+    frame = pd.DataFrame(
+        {"kommune": names, "navnenokkel": [norwegian_sort_key(k) for k in names], "verdi": peers}
+    )
     frame = frame.sort_values(
-        ["verdi", "kommune"], ascending=[better == "lav", True], kind="mergesort"
+        ["verdi", "navnenokkel"], ascending=[better == "lav", True], kind="mergesort"
     )
     row = frame.iloc[n - 1]
     return Reference(
@@ -188,7 +201,13 @@ def nth_best(values: pd.Series, *, own: str, n: int = 3, better: Better = "lav")
 
 
 def named_reference(values: pd.Series, *, kommune: str) -> Reference:
-    """A named municipality's value (R: Bergen for sosialhjelp and barnevern)."""
+    """A named municipality's value (R: Bergen for sosialhjelp and barnevern).
+
+    The name is matched without regard to case or surrounding spaces; the label carries the
+    spelling of the data.
+    """
+    wanted = kommune.strip().casefold()
+    kommune = next((str(k) for k in values.index if str(k).strip().casefold() == wanted), kommune)
     if kommune not in values.index:
         raise InputError(
             f"referansekommunen '{kommune}' finnes ikke i sammenligningsgruppen",

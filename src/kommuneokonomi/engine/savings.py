@@ -156,6 +156,21 @@ class IndicatorSpec:
     referanse_1: str | None = None
     referanse_2: str | None = None
 
+    def __post_init__(self) -> None:
+        # A typo such as "Lav" must not silently count as "høy".
+        if self.beste not in ("lav", "høy"):
+            raise InputError(
+                f"'{self.beste}' er ikke en gyldig verdi for beste (bruk lav eller høy)",
+                code="ugyldig_beste",
+                context=Context(indikator=self.indikator, kolonne="beste"),
+            )
+        if self.beregning not in ("absolutt", "relativ"):
+            raise InputError(
+                f"'{self.beregning}' er ikke en gyldig beregning (bruk absolutt eller relativ)",
+                code="ugyldig_beregning",
+                context=Context(indikator=self.indikator, kolonne="beregning"),
+            )
+
 
 @dataclass(frozen=True)
 class SavingsSettings:
@@ -363,13 +378,16 @@ def _line(
     own = settings.egen_kommune
     ctx = Context(kommune=own, indikator=spec.indikator, aar=settings.aar)
     problems: list[KommuneokonomiError] = []
-    for ind, what in ((spec.indikator, "indikatoren"), (spec.volum, "volumindikatoren")):
+    for ind, what, column in (
+        (spec.indikator, "indikatoren", "indikator"),
+        (spec.volum, "volumindikatoren", "volum"),
+    ):
         if ind not in known:
             problems.append(
                 InputError(
                     f"{what} '{ind}' finnes ikke i dataene for år {settings.aar}",
                     code="ukjent_indikator",
-                    context=Context(indikator=ind, aar=settings.aar),
+                    context=Context(indikator=spec.indikator, aar=settings.aar, kolonne=column),
                 )
             )
     InputErrors.raise_if_any(problems)
@@ -415,7 +433,11 @@ def _line(
                 values, ref_spec, own=own, better=spec.beste, mean=settings.snitt, weights=weights
             )
         except KommuneokonomiError as exc:
-            problems.append(exc.with_context(indikator=spec.indikator, aar=settings.aar))
+            problems.append(
+                exc.with_context(
+                    kommune=exc.context.kommune or own, indikator=spec.indikator, aar=settings.aar
+                )
+            )
             continue
         saving = (
             0.0

@@ -45,7 +45,7 @@ def parse_number(raw: object) -> tuple[float, str | None]:
         ValueError: the value is text that is neither a number nor a missing symbol, or a
             boolean (a True in a number column is a typing slip, not the number 1).
     """
-    if raw is None:
+    if raw is None or raw is pd.NA or raw is pd.NaT:
         return math.nan, ""
     if isinstance(raw, bool):
         raise ValueError(f"'{raw}' er en sannhetsverdi, ikke et tall")
@@ -138,7 +138,7 @@ def clean_data(data: pd.DataFrame) -> pd.DataFrame:
 
 
 def _blank(value: object) -> bool:
-    if value is None:
+    if value is None or value is pd.NA or value is pd.NaT:
         return True
     if isinstance(value, float) and math.isnan(value):
         return True
