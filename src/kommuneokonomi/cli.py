@@ -1,4 +1,4 @@
-"""Command line: ``kommuneokonomi demo`` (more commands arrive with the workbook layer).
+"""Command line: ``kommuneokonomi recalc | check | demo | new``.
 
 Thin by design: parse arguments, call the engine, print. A :class:`KommuneokonomiError` becomes
 one Norwegian line ``Feil: ...`` and exit code 2; real bugs keep their traceback.
@@ -10,19 +10,23 @@ import argparse
 import sys
 from collections.abc import Sequence
 from importlib import resources
+from pathlib import Path
 from typing import NoReturn
 
 import pandas as pd
 
 from . import __version__
-from .engine.balance import CheckResult, peer_table_summary, revision_balance, sum_check
 from .engine.format import mnok, number
-from .engine.savings import savings_table, sector_totals
-from .errors import KommuneokonomiError
-from .examples import load_asss_2007
+from .errors import KommuneokonomiError, LayoutError, Location
 from .report import text_table
+from .service import Recalculation, recalculate
+from .workbook.build import build_all, save_reproducible, template
+from .workbook.files import FileBook, atomic_target, now_stamp
 
 __all__ = ["main"]
+
+SAVINGS_EXAMPLE = "innsparing_trondheim_2007.xlsx"
+BUDGET_EXAMPLE = "budsjett_trondheim_2019.xlsx"
 
 
 def _read_csv(folder: str, name: str) -> pd.DataFrame:
@@ -31,18 +35,9 @@ def _read_csv(folder: str, name: str) -> pd.DataFrame:
         return pd.read_csv(path, encoding="utf-8", keep_default_na=False)
 
 
-def _savings_report() -> str:
-    example = load_asss_2007()
-    table = savings_table(example.data, example.indicators, example.settings)
-    sectors = sector_totals(table)
-    printed = _read_csv("asss2007", "trykt_tabell10.csv").set_index("sektor")
-    lines = [
-        f"Innsparingsmuligheter i {example.settings.egen_kommune} {example.settings.aar}, "
-        "millioner kroner",
-        "Data: REKONSTRUERT fra rapporten «Den økonomiske situasjonen i Trondheim kommune» "
-        "(2008), ikke offisielle KOSTRA-tall.",
-        "",
-    ]
+def _savings_report(result: Recalculation) -> str:
+    assert result.lines is not None and result.sectors is not None
+    lines: list[str] = []
     rows = [
         [
             str(r["navn"]),
@@ -52,21 +47,33 @@ def _savings_report() -> str:
             f"{number(float(r['referanse_2']))} {r['ref_2_kommune'] or ''}".strip(),
             mnok(float(r["innsparing_2_mnok"])),
         ]
-        for r in table.to_dict("records")
+        for r in result.lines.to_dict("records")
     ]
-    headers = ["Indikator", "Egen verdi", "Snitt ASSS", "Innsparing", "3. beste/Bergen"]
+    headers = ["Indikator", "Egen verdi", "Referanse 1", "Innsparing", "Referanse 2"]
     lines.append(text_table([*headers, "Innsparing"], rows))
     lines.append("")
+    rows = [
+        [str(r["sektor"]), mnok(float(r["innsparing_1_mnok"])), mnok(float(r["innsparing_2_mnok"]))]
+        for r in result.sectors.to_dict("records")
+    ]
+    lines.append(text_table(["Sektor", "Innsparing 1", "Innsparing 2"], rows))
+    return "\n".join(lines)
+
+
+def _tabell10_comparison(result: Recalculation) -> str:
+    """The demo's Tabell 10 next to the figures the 2008 report printed."""
+    assert result.sectors is not None
+    printed = _read_csv("asss2007", "trykt_tabell10.csv").set_index("sektor")
     rows = []
     deviations = False
-    for r in sectors.to_dict("records"):
+    for r in result.sectors.to_dict("records"):
         computed = (mnok(float(r["innsparing_1_mnok"])), mnok(float(r["innsparing_2_mnok"])))
         p = printed.loc[str(r["sektor"])]
         shown = (_printed(p["snitt"]), _printed(p["tredje_beste"]))
         flag = "" if computed == shown else "*"
         deviations = deviations or bool(flag)
         rows.append([str(r["sektor"]), *computed, *shown, flag])
-    lines.append(
+    lines = [
         text_table(
             [
                 "Tabell 10",
@@ -79,7 +86,7 @@ def _savings_report() -> str:
             rows,
             title="Tabell 10: Innsparingsmuligheter, millioner kroner (beregnet og trykt)",
         )
-    )
+    ]
     if deviations:
         lines += [
             "",
@@ -97,62 +104,92 @@ def _printed(value: object) -> str:
     return mnok(float(str(value)))
 
 
-def _check_rows(results: Sequence[CheckResult]) -> list[list[str]]:
-    return [
-        [r.kontroll, r.status, number(r.verdi), number(r.forventet), number(r.avvik), r.forklaring]
-        for r in results
-    ]
-
-
-def _budget_report() -> str:
-    sums = _read_csv("budsjett2019", "summer.csv")
-    stated = _read_csv("budsjett2019", "oppgitt_sum.csv")
-    changes = _read_csv("budsjett2019", "endringer.csv")
-    results: list[CheckResult] = []
-    for tabell, oppgitt in zip(stated["tabell"], stated["oppgitt_sum"], strict=True):
-        amounts = sums.loc[sums["tabell"] == tabell, "belop"].astype(float).tolist()
-        results.append(sum_check(amounts, stated_total=float(oppgitt), name=str(tabell)))
-    for revisjon, group in changes.groupby("revisjon", sort=False):
-        results.append(revision_balance(group["belop"].astype(float).tolist(), name=str(revisjon)))
-    lines = [
-        "Kontroller fra budsjettprosessen 2019 (HØP 2020-2023), mill. kr",
-        "",
-        text_table(
-            ["Kontroll", "Status", "Verdi", "Forventet", "Avvik", "Forklaring"],
-            _check_rows(results),
-            align="llrrrl",
-        ),
-    ]
-    peer = _read_csv("budsjett2019", "sammenligning.csv")[["kommune", "aar", "verdi"]]
-    summary = peer_table_summary(peer, own="Trondheim")
+def _checks_report(result: Recalculation) -> str:
     rows = [
-        [
-            str(int(r["aar"])),
-            number(float(r["egen_verdi"]), 0),
-            number(float(r["snitt_med_egen"]), 0),
-            number(float(r["snitt_uten_egen"]), 0),
-            f"{int(r['rang'])} av {int(r['antall'])}",
-        ]
-        for r in summary.to_dict("records")
+        [r.kontroll, r.status, number(r.verdi), number(r.forventet), number(r.avvik), r.forklaring]
+        for r in result.checks
     ]
-    lines += [
-        "",
-        text_table(
-            ["År", "Trondheim", "Snitt ASSS (med egen)", "Snitt uten Trondheim", "Rang"],
-            rows,
-            title="Trondheim og andre store kommuner (ASSS), kr per bruker",
-        ),
-    ]
-    status = "alle kontroller OK" if all(r.status == "OK" for r in results) else "AVVIK funnet"
-    lines += ["", f"Resultat: {status}."]
-    return "\n".join(lines)
+    table = text_table(
+        ["Kontroll", "Status", "Verdi", "Forventet", "Avvik", "Forklaring"], rows, align="llrrrl"
+    )
+    n_avvik = sum(r.status == "AVVIK" for r in result.checks)
+    n_adv = sum(r.status == "ADVARSEL" for r in result.checks)
+    if n_avvik:
+        verdict = f"Resultat: {n_avvik} AVVIK" + (f" og {n_adv} ADVARSEL" if n_adv else "") + "."
+    elif n_adv:
+        verdict = f"Resultat: ingen avvik, {n_adv} ADVARSEL."
+    else:
+        verdict = "Resultat: alle kontroller OK."
+    return f"{table}\n\n{verdict}"
 
 
-def _cmd_demo(_: argparse.Namespace) -> int:
-    print(f"kommuneokonomi {__version__}: demonstrasjon på eksempeldataene\n")
-    print(_savings_report())
+def _stamp(source: Path) -> str:
+    return now_stamp(version=__version__, source=source.name)
+
+
+def _recalc(path: Path, out: Path | None) -> tuple[Recalculation, Path]:
+    book = FileBook(path)
+    result = recalculate(book)
+    target = out or path
+    book.save_outputs(result.sheets, target, stamp=_stamp(path))
+    return result, target
+
+
+def _cmd_recalc(args: argparse.Namespace) -> int:
+    result, target = _recalc(Path(args.fil), Path(args.utfil) if args.utfil else None)
+    print(f"Beregnet {args.fil} -> {target}")
+    print(_savings_report(result) if result.kind == "innsparing" else _checks_report(result))
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    result = recalculate(FileBook(Path(args.fil)))
+    if result.kind == "innsparing":
+        print(_savings_report(result))
+        return 0
+    print(_checks_report(result))
+    return 1 if result.has_deviation else 0
+
+
+def _cmd_new(args: argparse.Namespace) -> int:
+    target = Path(args.fil)
+    if target.exists() and not args.overskriv:
+        raise LayoutError(
+            "filen finnes allerede; bruk --overskriv for å erstatte den",
+            code="fil_finnes",
+            location=Location(file=str(target)),
+        )
+    if target.suffix.lower() != ".xlsx":
+        raise LayoutError(
+            "en ny arbeidsbok må ha filtypen .xlsx",
+            code="feil_filtype",
+            location=Location(file=str(target)),
+        )
+    with atomic_target(target) as tmp:
+        save_reproducible(template(args.type), tmp)
+    print(f"Ny {args.type}-arbeidsbok: {target}")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    folder = Path(args.mappe)
+    folder.mkdir(parents=True, exist_ok=True)
+    build_all(folder)
+    savings, saved_s = _recalc(folder / SAVINGS_EXAMPLE, None)
+    budget, saved_b = _recalc(folder / BUDGET_EXAMPLE, None)
+    print(f"kommuneokonomi {__version__}: eksempelarbeidsbøkene er beregnet i {folder}/\n")
+    print(f"Innsparingsanalyse: {saved_s}")
+    print(
+        "Data: REKONSTRUERT fra rapporten «Den økonomiske situasjonen i Trondheim kommune» "
+        "(2008), ikke offisielle KOSTRA-tall.\n"
+    )
+    print(_savings_report(savings))
     print()
-    print(_budget_report())
+    print(_tabell10_comparison(savings))
+    print(f"\nBudsjettkontroll: {saved_b}\n")
+    print(_checks_report(budget))
+    templates = ", ".join(str(folder / n) for n in ("mal_innsparing.xlsx", "mal_budsjett.xlsx"))
+    print(f"\nMaler for nye analyser: {templates}")
     return 0
 
 
@@ -202,9 +239,27 @@ def build_parser() -> argparse.ArgumentParser:
         dest="kommando", metavar="KOMMANDO", required=True, parser_class=_Parser
     )
     demo = sub.add_parser(
-        "demo", help="beregn eksempelanalysene (Trondheim 2007 og budsjettprosessen 2019)"
+        "demo",
+        help="lag og beregn eksempelarbeidsbøkene (Trondheim 2007 og budsjettprosessen 2019)",
     )
+    demo.add_argument("mappe", nargs="?", default="kommuneokonomi-demo", help="mappen de legges i")
     demo.set_defaults(func=_cmd_demo)
+    recalc = sub.add_parser("recalc", help="beregn en arbeidsbok og skriv resultatarkene")
+    recalc.add_argument("fil", help="arbeidsboken (.xlsx/.xlsm)")
+    recalc.add_argument(
+        "-o", "--utfil", help="skriv resultatet hit i stedet for å oppdatere arbeidsboken"
+    )
+    recalc.set_defaults(func=_cmd_recalc)
+    check = sub.add_parser(
+        "check", help="kjør kontrollene uten å skrive; avslutter med kode 1 ved AVVIK"
+    )
+    check.add_argument("fil", help="arbeidsboken (.xlsx/.xlsm)")
+    check.set_defaults(func=_cmd_check)
+    new = sub.add_parser("new", help="lag en tom arbeidsbok fra malen")
+    new.add_argument("type", choices=["innsparing", "budsjett"], help="hvilken mal")
+    new.add_argument("fil", help="den nye filen (.xlsx)")
+    new.add_argument("--overskriv", action="store_true", help="erstatt en fil som finnes")
+    new.set_defaults(func=_cmd_new)
     return parser
 
 

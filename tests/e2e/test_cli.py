@@ -4,32 +4,39 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from kommuneokonomi.cli import main
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
+def _run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "kommuneokonomi.cli", *args],
         capture_output=True,
         text=True,
         check=False,
+        cwd=cwd,
     )
 
 
-def test_demo_prints_tabell_10_and_2019_checks() -> None:
-    result = _run("demo")
+def test_demo_builds_recalculates_and_prints_tabell_10_and_2019_checks(tmp_path: Path) -> None:
+    result = _run("demo", str(tmp_path / "demo"))
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    sum_row = next(line for line in out.splitlines() if line.startswith("Sum "))
+    for name in ("innsparing_trondheim_2007.xlsx", "budsjett_trondheim_2019.xlsx"):
+        assert (tmp_path / "demo" / name).exists()
+        assert f"{tmp_path / 'demo' / name}" in out
+    tabell10 = out.split("Tabell 10: Innsparingsmuligheter")[1]
+    sum_row = next(line for line in tabell10.splitlines() if line.startswith("Sum "))
     cells = sum_row.split()
-    # engine's mean column, then the report's printed figures for comparison
+    # the engine's mean column, then the report's printed figures for comparison
     assert cells[1] == "131,9"
     assert cells[3:5] == ["131,9", "275,9"]
-    assert "Resultat: alle kontroller OK." in out
-    assert "AVVIK" not in out.split("Kontroller fra budsjettprosessen")[1]
+    checks = out.split("Budsjettkontroll:")[1]
+    assert "Resultat: alle kontroller OK." in checks
+    assert "AVVIK" not in checks
     assert "REKONSTRUERT" in out
     for sector in (
         "Grunnskole",
@@ -39,7 +46,19 @@ def test_demo_prints_tabell_10_and_2019_checks() -> None:
         "Administrasjon",
         "Barnehage",
     ):
-        assert any(line.startswith(sector) for line in out.splitlines())
+        assert any(line.startswith(sector) for line in tabell10.splitlines())
+
+
+def test_new_creates_a_template_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    target = tmp_path / "ny.xlsx"
+    assert _run("new", "budsjett", str(target)).returncode == 0
+    content = target.read_bytes()
+    again = _run("new", "budsjett", str(target))
+    assert again.returncode == 2
+    assert "finnes allerede" in again.stderr
+    assert target.read_bytes() == content
+    check = _run("check", str(target))  # an empty template has nothing to object to
+    assert check.returncode == 0, check.stderr
 
 
 def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

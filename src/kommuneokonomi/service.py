@@ -1,0 +1,601 @@
+"""Recalculation: read a workbook's tables, validate, call the engine, build the output sheets.
+
+The one path used by the command line and by the Excel buttons. It works on any object with
+the small :class:`BookReader` interface (the file adapter and the live xlwings adapter), and
+returns :class:`Recalculation` results that the adapter writes back: nothing is written until
+everything has been computed.
+
+Engine errors carry kommune, indikator and år; here they get the cell they came from.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from functools import partial
+from typing import Protocol
+
+import pandas as pd
+
+from .engine.balance import (
+    AVVIK,
+    CheckResult,
+    financial_rule,
+    one_off_financing,
+    peer_table_summary,
+    plan_balance,
+    plan_balance_table,
+    revision_balance,
+    sum_check,
+)
+from .engine.references import MeanOptions, ReferenceSpec
+from .engine.savings import (
+    IndicatorSpec,
+    SavingsSettings,
+    indicators_from_frame,
+    savings_table,
+    sector_totals,
+)
+from .errors import (
+    InputError,
+    InputErrors,
+    KommuneokonomiError,
+    LayoutError,
+    Location,
+)
+from .workbook import layout as L
+from .workbook.files import ChartSpec, OutputSheet, OutputTable, Placement
+from .workbook.tables import RawTable, ReadTable, to_frame
+
+__all__ = ["BookReader", "Recalculation", "read_tables", "recalculate"]
+
+_YES = {"ja", "j", "yes", "true", "sann", "1"}
+_NO = {"nei", "n", "no", "false", "usann", "0", ""}
+
+
+class BookReader(Protocol):
+    """What the service needs from a workbook adapter."""
+
+    @property
+    def name(self) -> str: ...
+
+    def table_names(self) -> set[str]: ...
+
+    def read_table(self, spec: L.TableSpec) -> RawTable: ...
+
+
+@dataclass
+class Recalculation:
+    """What a recalculation produced.
+
+    Attributes:
+        kind: ``innsparing`` or ``budsjett``.
+        sheets: the output sheets to write.
+        checks: the balance checks (budget workbooks).
+        sectors: savings per sector with the Sum row (savings workbooks), million kroner.
+        lines: the savings lines (savings workbooks).
+    """
+
+    kind: L.BookKind
+    sheets: list[OutputSheet]
+    checks: list[CheckResult] = field(default_factory=list)
+    sectors: pd.DataFrame | None = None
+    lines: pd.DataFrame | None = None
+
+    @property
+    def has_deviation(self) -> bool:
+        return any(c.status == AVVIK for c in self.checks)
+
+
+def read_tables(book: BookReader, specs: tuple[L.TableSpec, ...]) -> dict[str, ReadTable]:
+    """Read and validate every input table; report all problems of all tables together."""
+    present = book.table_names()
+    problems: list[KommuneokonomiError] = []
+    tables: dict[str, ReadTable] = {}
+    for spec in specs:
+        if spec.output:
+            continue
+        if spec.name not in present:
+            problems.append(
+                LayoutError(
+                    f"fant ikke tabellen {spec.name}; den skal ligge på arket '{spec.sheet}'",
+                    code="mangler_tabell",
+                    location=Location(file=book.name, sheet=spec.sheet),
+                )
+            )
+            continue
+        try:
+            tables[spec.name] = to_frame(book.read_table(spec), spec)
+        except InputErrors as many:
+            problems += list(many)
+        except KommuneokonomiError as exc:
+            problems.append(exc)
+    InputErrors.raise_if_any(problems)
+    return tables
+
+
+def recalculate(book: BookReader) -> Recalculation:
+    """Recalculate a savings or budget workbook (told apart by the tables it holds)."""
+    kind = L.kind_of_tables(book.table_names())
+    if kind is None:
+        raise LayoutError(
+            "arbeidsboken har verken tabellene for innsparingsanalyse (tblData, tblIndikatorer) "
+            "eller for budsjettkontroll (tblBudsjett, tblSummer, ...). Lag en ny med "
+            "'kommuneokonomi new'.",
+            code="ukjent_arbeidsbok",
+            location=Location(file=book.name),
+        )
+    if kind == "innsparing":
+        return _recalculate_savings(read_tables(book, L.SAVINGS))
+    return _recalculate_budget(read_tables(book, L.BUDGET))
+
+
+# --- settings -------------------------------------------------------------------------------
+
+
+class _Settings:
+    """The ``tblInnstillinger`` pairs with the cell of each value."""
+
+    def __init__(self, table: ReadTable) -> None:
+        self.table = table
+        self.values: dict[str, str] = {}
+        self.rows: dict[str, int] = {}
+        for i, rec in enumerate(table.frame.to_dict("records")):
+            key = str(rec.get("innstilling") or "").strip()
+            if key:
+                self.values[key.casefold()] = "" if rec.get("verdi") is None else str(rec["verdi"])
+                self.rows[key.casefold()] = i
+
+    def get(self, key: str, default: str = "") -> str:
+        return self.values.get(key.casefold(), default).strip()
+
+    def where(self, key: str) -> Location:
+        row = self.rows.get(key.casefold())
+        if row is None:
+            return self.table.raw.location(None, 0)
+        return self.table.cell(row, "verdi")
+
+    def error(self, key: str, message: str, code: str) -> InputError:
+        err = InputError(f"innstillingen '{key}': {message}", code=code, location=self.where(key))
+        return err
+
+
+def _savings_settings(settings: _Settings, kommuner: ReadTable) -> SavingsSettings:
+    problems: list[KommuneokonomiError] = []
+    own = settings.get("Egen kommune")
+    if not own:
+        problems.append(settings.error("Egen kommune", "mangler verdi", "mangler_innstilling"))
+    year_text = settings.get("År")
+    year = 0
+    try:
+        year = int(float(year_text.replace(",", ".")))
+        if not float(year_text.replace(",", ".")).is_integer() or not 1900 <= year <= 2200:
+            raise ValueError
+    except ValueError:
+        problems.append(
+            settings.error("År", f"'{year_text}' er ikke et gyldig årstall", "ugyldig_aar")
+        )
+    group = settings.get("Sammenligningsgruppe")
+    frame = kommuner.frame
+    members = [
+        str(k).strip()
+        for k, g in zip(frame["kommune"], frame["gruppe"], strict=True)
+        if k and str(g or "").strip().casefold() == group.casefold()
+    ]
+    if not members:
+        problems.append(
+            settings.error(
+                "Sammenligningsgruppe",
+                f"gruppen '{group}' har ingen kommuner i tabellen tblKommuner",
+                "ukjent_gruppe",
+            )
+        )
+    elif own and own.casefold() not in {m.casefold() for m in members}:
+        problems.append(
+            settings.error(
+                "Egen kommune",
+                f"'{own}' er ikke med i sammenligningsgruppen '{group}' i tblKommuner",
+                "ukjent_kommune",
+            )
+        )
+    refs = {}
+    for key, default in (("Referanse 1", "snitt"), ("Referanse 2", "3. beste")):
+        refs[key] = settings.get(key, default) or default
+        try:
+            spec = ReferenceSpec.parse(refs[key])
+            if spec.kind == "kommune" and spec.kommune not in members:
+                raise InputError(
+                    f"'{spec.kommune}' er ikke en kommune i gruppen", code="ukjent_kommune"
+                )
+            if spec.kind == "nte_beste" and not 1 <= spec.n < max(len(members), 2):
+                raise InputError(
+                    f"'{refs[key]}': gruppen har bare {len(members) - 1} andre kommuner",
+                    code="for_faa_kommuner",
+                )
+        except KommuneokonomiError as exc:
+            problems.append(settings.error(key, exc.message, exc.code))
+    include = settings.get("Snitt: ta med egen kommune", "Nei").casefold()
+    if include not in _YES | _NO:
+        problems.append(
+            settings.error(
+                "Snitt: ta med egen kommune", f"'{include}' er ikke Ja eller Nei", "ugyldig_ja_nei"
+            )
+        )
+    exclude = tuple(x.strip() for x in settings.get("Snitt: utelat").split(",") if x.strip())
+    for name in exclude:
+        if name not in members:
+            problems.append(
+                settings.error(
+                    "Snitt: utelat", f"'{name}' er ikke en kommune i gruppen", "ukjent_kommune"
+                )
+            )
+    weight = settings.get("Snitt: vekt") or None
+    InputErrors.raise_if_any(problems)
+    return SavingsSettings(
+        egen_kommune=own,
+        aar=year,
+        kommuner=tuple(members),
+        referanse_1=refs["Referanse 1"],
+        referanse_2=refs["Referanse 2"],
+        snitt=MeanOptions(
+            include_own=include in _YES, exclude=exclude, weighted=weight is not None
+        ),
+        snitt_vekt=weight,
+    )
+
+
+# --- savings workbook -----------------------------------------------------------------------
+
+
+def _recalculate_savings(tables: dict[str, ReadTable]) -> Recalculation:
+    settings = _Settings(tables["tblInnstillinger"])
+    indicators_t = tables["tblIndikatorer"]
+    data_t = tables["tblData"]
+    problems: list[KommuneokonomiError] = []
+    config: SavingsSettings | None = None
+    indicators: list[IndicatorSpec] = []
+    try:
+        config = _savings_settings(settings, tables["tblKommuner"])
+    except InputErrors as many:
+        problems += list(many)
+    except KommuneokonomiError as exc:
+        problems.append(exc)
+    try:
+        indicators = indicators_from_frame(indicators_t.frame)
+    except InputErrors as many:
+        problems += [_locate_indicator(e, indicators_t) for e in many]
+    except KommuneokonomiError as exc:
+        problems.append(_locate_indicator(exc, indicators_t))
+    InputErrors.raise_if_any(problems)
+    assert config is not None
+    try:
+        lines = savings_table(data_t.frame, indicators, config)
+    except InputErrors as many:
+        raise InputErrors([_locate_savings(e, tables, settings, config) for e in many]) from None
+    except KommuneokonomiError as exc:
+        raise _locate_savings(exc, tables, settings, config) from None
+    sectors = sector_totals(lines)
+    sheet = OutputSheet(
+        name="Innsparing",
+        title=(
+            f"Innsparingsmuligheter for {config.egen_kommune} {config.aar} "
+            f"(referanse 1: {config.referanse_1}, referanse 2: {config.referanse_2}), mill. kr"
+        ),
+        tables=[
+            OutputTable(L.INNSPARING, lines[list(c.name for c in L.INNSPARING.columns)]),
+            OutputTable(L.INNSPARING_SEKTOR, sectors, _sector_formulas(len(sectors))),
+        ],
+        charts=[
+            ChartSpec(
+                kind="bar",
+                table="tblInnsparingSektor",
+                categories="sektor",
+                series=("innsparing_1_mnok", "innsparing_2_mnok"),
+                title="Innsparing per sektor (mill. kr)",
+                y_title="mill. kr",
+                anchor_column=4,
+                skip_last_row=True,
+            )
+        ],
+    )
+    return Recalculation(kind="innsparing", sheets=[sheet], sectors=sectors, lines=lines)
+
+
+def _sector_formulas(n: int) -> Callable[[dict[str, Placement]], dict[tuple[int, str], str]]:
+    """Sector rows as SUMIF over tblInnsparing, the Sum row as SUM over the sectors."""
+
+    def build(placed: dict[str, Placement]) -> dict[tuple[int, str], str]:
+        lines, me = placed["tblInnsparing"], placed["tblInnsparingSektor"]
+        out: dict[tuple[int, str], str] = {}
+        for col in ("innsparing_1_mnok", "innsparing_2_mnok"):
+            for i in range(n - 1):
+                out[(i, col)] = (
+                    f"SUMIF({lines.data_range('sektor')},{me.cell(i, 'sektor')},"
+                    f"{lines.data_range(col)})"
+                )
+            first, last = me.cell(0, col), me.cell(n - 2, col)
+            out[(n - 1, col)] = f"SUM({first}:{last})"
+        return out
+
+    return build
+
+
+def _locate_indicator(err: KommuneokonomiError, table: ReadTable) -> KommuneokonomiError:
+    if err.location is not None:
+        return err
+    row = table.find_row(indikator=err.context.indikator) if err.context.indikator else None
+    column = err.context.kolonne or {
+        "ugyldig_beste": "beste",
+        "ugyldig_beregning": "beregning",
+        "ugyldig_faktor": "faktor",
+        "mangler_volum": "volum",
+    }.get(err.code, "indikator")
+    if row is None:
+        return err.at(table.raw.location(None, 0))
+    return err.at(table.cell(row, column))
+
+
+def _locate_savings(
+    err: KommuneokonomiError,
+    tables: dict[str, ReadTable],
+    settings: _Settings,
+    config: SavingsSettings,
+) -> KommuneokonomiError:
+    """Find the cell an engine error is about."""
+    if err.location is not None:
+        return err
+    ctx = err.context
+    data, ind = tables["tblData"], tables["tblIndikatorer"]
+    if err.code in {"ikke_tall", "duplikat", "mangler_verdi", "ugyldig_aar"} and ctx.kommune:
+        rows = [
+            i
+            for i, rec in enumerate(data.frame.to_dict("records"))
+            if _eq(rec.get("kommune"), ctx.kommune)
+            and _eq(rec.get("indikator"), ctx.indikator)
+            and (ctx.aar is None or rec.get("aar") == ctx.aar)
+        ]
+        if rows:
+            return err.at(data.cell(rows[-1], "verdi"))
+        if err.code == "mangler_verdi" and ctx.indikator:
+            row = ind.find_row(indikator=ctx.indikator)
+            if row is not None:
+                return err.at(ind.cell(row, "indikator"))
+    if err.code == "ugyldig_volum" and ctx.indikator:
+        row = ind.find_row(indikator=ctx.indikator)
+        if row is not None:
+            volum = ind.frame.at[row, "volum"]
+            data_row = data.find_row(kommune=config.egen_kommune, indikator=volum, aar=config.aar)
+            return err.at(
+                data.cell(data_row, "verdi") if data_row is not None else ind.cell(row, "volum")
+            )
+    if err.code == "ukjent_indikator" and ctx.indikator and ctx.kolonne in {"indikator", "volum"}:
+        row = ind.find_row(indikator=ctx.indikator)
+        if row is not None:
+            return err.at(ind.cell(row, ctx.kolonne))
+    if err.code == "ukjent_indikator" and ctx.indikator:
+        for column in ("indikator", "volum"):
+            row = ind.find_row(**{column: ctx.indikator})
+            if row is not None:
+                return err.at(ind.cell(row, column))
+        return err.at(settings.where("Snitt: vekt"))
+    if err.code == "ukjent_kommune" and ctx.kommune:
+        if _eq(ctx.kommune, config.egen_kommune):
+            return err.at(settings.where("Egen kommune"))
+        row = tables["tblKommuner"].find_row(kommune=ctx.kommune)
+        if row is not None:
+            return err.at(tables["tblKommuner"].cell(row, "kommune"))
+    if ctx.indikator:
+        row = ind.find_row(indikator=ctx.indikator)
+        if row is not None:
+            column = (
+                "referanse_2"
+                if err.code in {"for_faa_kommuner", "ugyldig_referanse"}
+                else "indikator"
+            )
+            return err.at(ind.cell(row, column))
+    if ctx.aar is not None:
+        return err.at(settings.where("År"))
+    return err.at(data.raw.location(None, 0))
+
+
+def _eq(a: object, b: object) -> bool:
+    return str(a or "").strip().casefold() == str(b or "").strip().casefold()
+
+
+# --- budget workbook ------------------------------------------------------------------------
+
+
+def _recalculate_budget(tables: dict[str, ReadTable]) -> Recalculation:
+    settings = _Settings(tables["tblInnstillinger"])
+    problems: list[KommuneokonomiError] = []
+    tolerance: float | None = None
+    tol_text = settings.get("Toleranse")
+    if tol_text:
+        try:
+            tolerance = float(tol_text.replace(",", "."))
+            if not tolerance >= 0:
+                raise ValueError
+        except ValueError:
+            problems.append(
+                settings.error(
+                    "Toleranse", f"'{tol_text}' er ikke et tall >= 0", "ugyldig_toleranse"
+                )
+            )
+    InputErrors.raise_if_any(problems)
+
+    checks: list[CheckResult] = []
+
+    def guarded(
+        table: str, run: Callable[[], CheckResult | list[CheckResult]], row: int | None = None
+    ) -> None:
+        """Run one check; an input error gets the cell of ``row`` (or is located by context)."""
+        t = tables[table]
+        try:
+            done = run()
+            checks.extend(done if isinstance(done, list) else [done])
+        except KommuneokonomiError as exc:
+            errors = list(exc) if isinstance(exc, InputErrors) else [exc]
+            for e in errors:
+                if row is not None and e.location is None:
+                    column = e.context.kolonne or ""
+                    if column not in t.frame:
+                        column = t.spec.columns[-1].name
+                    problems.append(e.at(t.cell(row, column)))
+                else:
+                    problems.append(_locate_budget(e, t))
+
+    sums, stated = tables["tblSummer"].frame, tables["tblOppgittSum"].frame
+    for i, rec in enumerate(stated.to_dict("records")):
+        name = str(rec["tabell"] or "").strip()
+        amounts = [
+            float(b) for t, b in zip(sums["tabell"], sums["belop"], strict=True) if _eq(t, name)
+        ]
+        stated_total = float(rec["oppgitt_sum"])
+        run = partial(sum_check, amounts, stated_total=stated_total, name=name, tolerance=tolerance)
+        guarded("tblOppgittSum", run, row=i)
+    listed = {str(t or "").strip().casefold() for t in stated["tabell"]}
+    for name in dict.fromkeys(str(t or "").strip() for t in sums["tabell"]):
+        if name and name.casefold() not in listed:
+            problems.append(
+                InputError(
+                    f"tabellen '{name}' har linjer i tblSummer, men ingen oppgitt sum i "
+                    "tblOppgittSum",
+                    code="mangler_oppgitt_sum",
+                    location=tables["tblSummer"].cell(
+                        tables["tblSummer"].find_row(tabell=name) or 0, "tabell"
+                    ),
+                )
+            )
+    changes = tables["tblEndringer"].frame
+    for revisjon in dict.fromkeys(str(r or "").strip() for r in changes["revisjon"]):
+        amounts = [
+            float(b)
+            for r, b in zip(changes["revisjon"], changes["belop"], strict=True)
+            if _eq(r, revisjon)
+        ]
+        row = tables["tblEndringer"].find_row(revisjon=revisjon)
+        run_r = partial(revision_balance, amounts, name=revisjon, tolerance=tolerance)
+        guarded("tblEndringer", run_r, row=row)
+    budget = tables["tblBudsjett"].frame
+    balance_table = pd.DataFrame(columns=[c.name for c in L.BALANSE.columns])
+    if len(budget):
+        guarded("tblBudsjett", partial(plan_balance, budget, tolerance=tolerance))
+        try:
+            balance_table = plan_balance_table(budget, tolerance=tolerance)
+        except KommuneokonomiError as exc:
+            problems.append(_locate_budget(exc, tables["tblBudsjett"]))
+    measures = tables["tblTiltak"].frame
+    if len(measures):
+        guarded("tblTiltak", partial(one_off_financing, measures))
+    for i, rec in enumerate(tables["tblMaltall"].frame.to_dict("records")):
+        value = rec.get("verdi")
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            continue
+        run_m = partial(
+            financial_rule,
+            float(value),
+            limit=float(rec["grense"]),
+            direction=str(rec["retning"] or ""),
+            name=str(rec["maltall"] or ""),
+        )
+        guarded("tblMaltall", run_m, row=i)
+    peer = tables["tblSammenligning"].frame
+    summary = pd.DataFrame(columns=[c.name for c in L.SAMMENLIGNING_SNITT.columns])
+    own = settings.get("Egen kommune")
+    if len(peer):
+        if not own:
+            problems.append(
+                settings.error(
+                    "Egen kommune",
+                    "må fylles ut når tblSammenligning har data",
+                    "mangler_innstilling",
+                )
+            )
+        else:
+            try:
+                summary = peer_table_summary(peer.dropna(subset=["verdi"]), own=own)
+            except KommuneokonomiError as exc:
+                if exc.code == "ukjent_kommune":
+                    problems.append(settings.error("Egen kommune", exc.message, exc.code))
+                else:
+                    problems.append(_locate_budget(exc, tables["tblSammenligning"]))
+    InputErrors.raise_if_any(problems)
+
+    check_frame = pd.DataFrame(
+        [asdict(c) for c in checks], columns=[c.name for c in L.KONTROLLER.columns]
+    )
+    sheet = OutputSheet(
+        name="Kontroller",
+        title="Kontroller: summer, balanse, finansiering og måltall",
+        tables=[
+            OutputTable(L.KONTROLLER, check_frame, _check_formulas(len(check_frame))),
+            OutputTable(
+                L.BALANSE,
+                balance_table[[c.name for c in L.BALANSE.columns]],
+                _balance_formulas(len(balance_table)),
+            ),
+            OutputTable(
+                L.SAMMENLIGNING_SNITT, summary[[c.name for c in L.SAMMENLIGNING_SNITT.columns]]
+            ),
+        ],
+        charts=[
+            ChartSpec(
+                kind="line",
+                table="tblSammenligningSnitt",
+                categories="aar",
+                series=("egen_verdi", "snitt_med_egen", "snitt_uten_egen"),
+                title=f"{own or 'Egen kommune'} mot snittet",
+                y_title="verdi",
+                anchor_column=9,
+            )
+        ]
+        if len(summary)
+        else [],
+    )
+    return Recalculation(kind="budsjett", sheets=[sheet], checks=checks)
+
+
+def _check_formulas(n: int) -> Callable[[dict[str, Placement]], dict[tuple[int, str], str]]:
+    """Avvik = Verdi - Forventet, so the user can trace each deviation."""
+
+    def build(placed: dict[str, Placement]) -> dict[tuple[int, str], str]:
+        me = placed["tblKontroller"]
+        return {(i, "avvik"): f"{me.cell(i, 'verdi')}-{me.cell(i, 'forventet')}" for i in range(n)}
+
+    return build
+
+
+def _balance_formulas(n: int) -> Callable[[dict[str, Placement]], dict[tuple[int, str], str]]:
+    """Netto = Utgifter + Inntekter (income is negative)."""
+
+    def build(placed: dict[str, Placement]) -> dict[tuple[int, str], str]:
+        me = placed["tblBalanse"]
+        return {
+            (i, "netto"): f"{me.cell(i, 'utgifter')}+{me.cell(i, 'inntekter')}" for i in range(n)
+        }
+
+    return build
+
+
+def _locate_budget(err: KommuneokonomiError, table: ReadTable) -> KommuneokonomiError:
+    if err.location is not None:
+        return err
+    ctx = err.context
+    column = ctx.kolonne or ""
+    if column not in table.frame:
+        column = table.spec.columns[0].name
+    if ctx.rad is not None and (ctx.rad, column) in table.cells:
+        return err.at(table.cell(ctx.rad, column))
+    match: dict[str, object] = {}
+    if ctx.aar is not None and "aar" in table.frame:
+        match["aar"] = ctx.aar
+    if ctx.kommune and "kommune" in table.frame:
+        match["kommune"] = ctx.kommune
+    row = table.find_row(**match) if match else None
+    column = ctx.kolonne or ""
+    if column not in table.frame:
+        column = table.spec.columns[0].name
+    if row is None:
+        return err.at(table.raw.location(None, 0))
+    return err.at(table.cell(row, column))

@@ -1,0 +1,447 @@
+"""Adapter for workbook files (.xlsx/.xlsm) through openpyxl.
+
+Reading: named tables (ListObjects) are found by name on any sheet; values are read as Excel
+last calculated them (``data_only``), so a formula in an input cell counts as the number it
+shows.
+
+Writing: only the output sheets are replaced; input sheets are loaded and saved back as they
+are. The new file is written next to the target under a temporary name and then atomically
+renamed over it, so the target is always either the old or the new complete file.
+
+openpyxl writes formulas without their cached result. Readers that do not recalculate (and
+the tests) would see an empty cell, so after saving, the engine's value is put into each
+formula cell we wrote (``<v>``); Excel recalculates on load anyway (``fullCalcOnLoad``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import re
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils.cell import range_boundaries
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..errors import LayoutError, Location
+from .layout import TableSpec
+from .tables import RawTable, cell_address, column_letter
+
+__all__ = [
+    "ChartSpec",
+    "FileBook",
+    "Formula",
+    "OutputSheet",
+    "OutputTable",
+    "Placement",
+    "atomic_target",
+    "write_table",
+]
+
+STATUS_FILLS = {
+    "OK": PatternFill("solid", fgColor="C6EFCE"),
+    "AVVIK": PatternFill("solid", fgColor="FFC7CE"),
+    "ADVARSEL": PatternFill("solid", fgColor="FFEB9C"),
+}
+TABLE_STYLE = "TableStyleMedium2"
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A formula cell and the value the engine computed for it (written as its cached value)."""
+
+    text: str
+    value: float | str | None
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a written table sits (Excel row/column numbers)."""
+
+    top: int
+    left: int
+    n_rows: int
+    columns: tuple[str, ...]
+
+    def col(self, name: str) -> int:
+        return self.left + self.columns.index(name)
+
+    def cell(self, row: int, name: str, *, absolute: bool = False) -> str:
+        """Address of data row ``row`` (0-based) in column ``name``."""
+        letter, number = column_letter(self.col(name)), self.top + 1 + row
+        return f"${letter}${number}" if absolute else f"{letter}{number}"
+
+    def data_range(self, name: str) -> str:
+        """Absolute address of a column's data cells, e.g. ``$G$5:$G$19``."""
+        letter = column_letter(self.col(name))
+        return f"${letter}${self.top + 1}:${letter}${self.top + max(self.n_rows, 1)}"
+
+
+@dataclass
+class OutputTable:
+    """A table to write: the spec, the rows (engine column names) and optional formulas.
+
+    ``formulas`` receives the placements of the tables already written on the sheet (and its
+    own) and returns ``{(row, column): formula text}``; the frame's value is kept as the cached
+    result.
+    """
+
+    spec: TableSpec
+    frame: Any  # pandas.DataFrame with the spec's engine column names
+    formulas: Callable[[dict[str, Placement]], dict[tuple[int, str], str]] | None = None
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """A native Excel chart over a written table."""
+
+    kind: str  # "bar" or "line"
+    table: str
+    categories: str
+    series: tuple[str, ...]
+    title: str
+    y_title: str
+    anchor_column: int  # columns to the right of the table's left edge
+    skip_last_row: bool = False  # e.g. the Sum row of tblInnsparingSektor
+
+
+@dataclass
+class OutputSheet:
+    """An output sheet: title, tables written top to bottom, charts to the right."""
+
+    name: str
+    title: str
+    tables: list[OutputTable]
+    charts: list[ChartSpec] = field(default_factory=list)
+
+
+def write_table(
+    ws: Worksheet,
+    spec: TableSpec,
+    rows: Iterable[Iterable[object]],
+    *,
+    top: int,
+    left: int = 1,
+) -> Placement:
+    """Write a header and rows as a named Excel table, with number formats and widths.
+
+    Args:
+        ws: the worksheet.
+        spec: the table's contract (name, headers, formats).
+        rows: cell values in the spec's column order; a :class:`Formula` is written as a
+            formula. Text beginning with ``=`` is written as text, never as a formula.
+        top: Excel row of the header.
+        left: Excel column of the first column.
+    """
+    for j, column in enumerate(spec.columns):
+        cell: Any = ws.cell(row=top, column=left + j, value=column.header)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if column.width:
+            ws.column_dimensions[column_letter(left + j)].width = column.width
+    n = 0
+    for i, row in enumerate(rows):
+        n += 1
+        for j, (value, column) in enumerate(zip(row, spec.columns, strict=True)):
+            cell = ws.cell(row=top + 1 + i, column=left + j)
+            if isinstance(value, Formula):
+                cell.value = "=" + value.text
+            else:
+                cell.value = _plain(value)
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"  # text from data is never a formula
+            if column.number_format:
+                cell.number_format = column.number_format
+            if column.name == "forklaring":
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    last_row = top + max(n, 1)
+    if n == 0:  # an Excel table needs at least one data row
+        for j in range(len(spec.columns)):
+            ws.cell(row=top + 1, column=left + j, value=None)
+    ref = f"{cell_address(top, left)}:{cell_address(last_row, left + len(spec.columns) - 1)}"
+    table = Table(displayName=spec.name, ref=ref)
+    table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE, showRowStripes=True)
+    ws.add_table(table)
+    return Placement(top=top, left=left, n_rows=n, columns=tuple(c.name for c in spec.columns))
+
+
+def _plain(value: object) -> object:
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalar
+        return value.item()
+    return value
+
+
+class FileBook:
+    """A workbook file opened for recalculation.
+
+    Args:
+        path: the .xlsx or .xlsm file. It is never written to; see :meth:`save_outputs`.
+
+    Raises:
+        LayoutError: the file is missing, is not an Excel file, or cannot be read.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._values = _load(self.path, data_only=True)
+        self._formulas: Workbook | None = None
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def sheet_names(self) -> list[str]:
+        return list(self._values.sheetnames)
+
+    def table_names(self) -> set[str]:
+        return {name for ws in self._values.worksheets for name in ws.tables}
+
+    def read_table(self, spec: TableSpec) -> RawTable:
+        """The named table's raw cells (empty rows included; the caller skips them)."""
+        for ws in self._values.worksheets:
+            if spec.name in ws.tables:
+                return _raw(ws, spec.name)
+        raise LayoutError(
+            f"fant ikke tabellen {spec.name} (ventet på arket '{spec.sheet}')",
+            code="mangler_tabell",
+            location=Location(file=self.name, sheet=spec.sheet),
+        )
+
+    def save_outputs(
+        self,
+        sheets: list[OutputSheet],
+        target: str | os.PathLike[str],
+        *,
+        stamp: str,
+    ) -> None:
+        """Replace the output sheets and save to ``target`` atomically.
+
+        Input sheets are saved back as openpyxl loaded them; output sheets are removed and
+        written anew (a user's own sheets and columns are not touched).
+        """
+        if self._formulas is None:
+            self._formulas = _load(self.path, data_only=False, keep_vba=True)
+        wb = self._formulas
+        cached: dict[str, dict[str, float | str | None]] = {}
+        for sheet in sheets:
+            cached[sheet.name] = _write_sheet(wb, sheet, stamp=stamp)
+        with atomic_target(Path(target)) as tmp:
+            wb.save(tmp)
+            _patch_cached_values(tmp, cached)
+
+
+@contextmanager
+def atomic_target(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; on success rename it over ``target``.
+
+    On any exception the temporary file is removed and ``target`` is left as it was.
+    """
+    target = target.resolve()
+    fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        if target.exists():
+            os.chmod(tmp, target.stat().st_mode & 0o777)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _load(path: Path, *, data_only: bool, keep_vba: bool = False) -> Workbook:
+    if not path.exists():
+        raise LayoutError(
+            "filen finnes ikke", code="mangler_fil", location=Location(file=str(path))
+        )
+    if path.suffix.lower() not in {".xlsx", ".xlsm"}:
+        raise LayoutError(
+            f"filtypen '{path.suffix}' støttes ikke; bruk .xlsx eller .xlsm",
+            code="feil_filtype",
+            location=Location(file=path.name),
+        )
+    if not zipfile.is_zipfile(path):
+        raise LayoutError(
+            "filen er ikke en gyldig Excel-fil (.xlsx); den kan være skadet, passordbeskyttet "
+            "eller i et annet format",
+            code="ugyldig_fil",
+            location=Location(file=path.name),
+        )
+    try:
+        return openpyxl.load_workbook(path, data_only=data_only, keep_vba=keep_vba)
+    except (KeyError, ValueError, zipfile.BadZipFile, OSError) as exc:
+        raise LayoutError(
+            f"filen kan ikke leses som Excel-fil ({type(exc).__name__})",
+            code="ugyldig_fil",
+            location=Location(file=path.name),
+        ) from exc
+
+
+def _raw(ws: Worksheet, name: str) -> RawTable:
+    ref = ws.tables[name].ref
+    (min_col, min_row, max_col, max_row) = range_boundaries(ref)
+    grid = [
+        [c.value for c in row]
+        for row in ws.iter_rows(min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col)
+    ]
+    headers = [None if h is None else str(h) for h in grid[0]] if grid else []
+    return RawTable(
+        name=name,
+        sheet=ws.title,
+        top=int(min_row or 1),
+        left=int(min_col or 1),
+        headers=[h or "" for h in headers],
+        rows=[list(r) for r in grid[1:]],
+    )
+
+
+def _write_sheet(wb: Workbook, sheet: OutputSheet, *, stamp: str) -> dict[str, float | str | None]:
+    """(Re)create one output sheet; returns the cached values of the formulas written."""
+    index = len(wb.sheetnames)
+    if sheet.name in wb.sheetnames:
+        index = wb.sheetnames.index(sheet.name)
+        wb.remove(wb[sheet.name])
+    ws = wb.create_sheet(sheet.name, index)
+    ws["A1"] = stamp
+    ws["A1"].font = Font(italic=True, color="666666")
+    ws["A2"] = sheet.title
+    ws["A2"].font = Font(bold=True, size=14)
+    top = 4
+    placements: dict[str, Placement] = {}
+    cached: dict[str, float | str | None] = {}
+    for out in sheet.tables:
+        names = [c.name for c in out.spec.columns]
+        frame = out.frame
+        rows: list[list[object]] = [[rec.get(n) for n in names] for rec in frame.to_dict("records")]
+        placement = Placement(top=top, left=1, n_rows=len(rows), columns=tuple(names))
+        placements[out.spec.name] = placement
+        if out.formulas is not None:
+            for (i, col), text in out.formulas(placements).items():
+                j = names.index(col)
+                value = _plain(rows[i][j])
+                formula = Formula(text, value if isinstance(value, int | float | str) else None)
+                rows[i][j] = formula
+                cached[placement.cell(i, col)] = formula.value
+        write_table(ws, out.spec, rows, top=top)
+        if "status" in names:
+            letter = column_letter(placement.col("status"))
+            area = f"{letter}{top + 1}:{letter}{top + max(len(rows), 1)}"
+            for status, fill in STATUS_FILLS.items():
+                ws.conditional_formatting.add(
+                    area,
+                    CellIsRule(operator="equal", formula=[f'"{status}"'], fill=fill),  # type: ignore[no-untyped-call]
+                )
+        top += len(rows) + 4
+    ws.freeze_panes = "A5"
+    for chart in sheet.charts:
+        _add_chart(ws, chart, placements[chart.table])
+    return cached
+
+
+def _add_chart(ws: Worksheet, spec: ChartSpec, placement: Placement) -> None:
+    last = placement.top + placement.n_rows - (1 if spec.skip_last_row else 0)
+    if last <= placement.top:
+        return
+    chart = BarChart() if spec.kind == "bar" else LineChart()
+    if isinstance(chart, BarChart):
+        chart.type = "bar"
+    chart.title = spec.title
+    chart.y_axis.title = spec.y_title
+    chart.height, chart.width = 9, 18
+    for name in spec.series:
+        col = placement.col(name)
+        data = Reference(ws, min_col=col, min_row=placement.top, max_row=last)
+        chart.add_data(data, titles_from_data=True)
+    cat_col = placement.col(spec.categories)
+    chart.set_categories(Reference(ws, min_col=cat_col, min_row=placement.top + 1, max_row=last))
+    anchor = cell_address(placement.top, placement.left + spec.anchor_column)
+    ws.add_chart(chart, anchor)
+
+
+_SHEET = re.compile(r'<sheet [^>]*?name="([^"]+)"[^>]*?r:id="([^"]+)"')
+_REL = re.compile(
+    r'<Relationship [^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"|'
+    r'<Relationship [^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"'
+)
+
+
+def _patch_cached_values(path: Path, cached: dict[str, dict[str, float | str | None]]) -> None:
+    """Put the engine's values into the ``<v>`` of the formula cells openpyxl left empty."""
+    if not any(cached.values()):
+        return
+    with zipfile.ZipFile(path) as zin:
+        items = [(info, zin.read(info.filename)) for info in zin.infolist()]
+    parts = dict((info.filename, data) for info, data in items)
+    workbook = parts["xl/workbook.xml"].decode("utf-8")
+    rels = parts["xl/_rels/workbook.xml.rels"].decode("utf-8")
+    targets = {}
+    for m in _REL.finditer(rels):
+        rid, target = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        targets[rid] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    for sheet_name, rid in _SHEET.findall(workbook):
+        sheet_name = _unescape(sheet_name)
+        values = cached.get(sheet_name)
+        if not values:
+            continue
+        part = targets[rid]
+        xml = parts[part].decode("utf-8")
+        for address, value in values.items():
+            xml = _set_cached(xml, address, value)
+        parts[part] = xml.encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info, _ in items:
+            zout.writestr(info, parts[info.filename])
+
+
+def _set_cached(xml: str, address: str, value: float | str | None) -> str:
+    pattern = re.compile(rf'<c r="{address}"([^>]*)><f>(.*?)</f><v ?/>(</c>)')
+    if value is None:
+        return xml
+    if isinstance(value, str):
+        text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return pattern.sub(
+            lambda m: f'<c r="{address}"{m.group(1)} t="str"><f>{m.group(2)}</f><v>{text}</v></c>',
+            xml,
+            count=1,
+        )
+    return pattern.sub(
+        lambda m: f'<c r="{address}"{m.group(1)}><f>{m.group(2)}</f><v>{float(value)!r}</v></c>',
+        xml,
+        count=1,
+    )
+
+
+def _unescape(text: str) -> str:
+    return (
+        text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+    )
+
+
+def now_stamp(*, version: str, source: str, when: dt.datetime | None = None) -> str:
+    """The stamp on each output sheet: time, engine version and input file (Norwegian)."""
+    when = when or dt.datetime.now().astimezone()
+    return f"Beregnet {when:%d.%m.%Y kl. %H:%M} med kommuneokonomi {version} fra {source}"

@@ -1,0 +1,323 @@
+"""The workbook contract: which sheets and named tables hold what, with which columns.
+
+Pure data, no I/O. Every input and output is a named Excel table (ListObject) on its own sheet,
+so users can add rows freely and code finds data by table name, never by cell address. Headers
+are Norwegian; each column maps to the engine's ASCII name. Extra columns and sheets that users
+add are left alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = [
+    "BUDGET",
+    "KINDS",
+    "SAVINGS",
+    "BookKind",
+    "Column",
+    "ColumnType",
+    "TableSpec",
+    "kind_of_tables",
+]
+
+ColumnType = Literal["tekst", "heltall", "tall", "verdi", "janei"]
+# tekst: free text; heltall: a whole number (a year); tall: a number (decimal comma accepted);
+# verdi: a KOSTRA value (a number, empty or a missing-value symbol such as ".."); janei: Ja/Nei.
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a named table.
+
+    Attributes:
+        header: the Norwegian header the user sees.
+        name: the engine's name for it.
+        type: how its cells are read.
+        required: whether the table must have this column (optional ones may be absent).
+        number_format: Excel number format used when we write the column.
+        width: column width in characters when we write it.
+    """
+
+    header: str
+    name: str
+    type: ColumnType = "tekst"
+    required: bool = True
+    number_format: str | None = None
+    width: float | None = None
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A named table on its own sheet."""
+
+    name: str
+    sheet: str
+    columns: tuple[Column, ...]
+    output: bool = False
+    description: str = ""
+
+    @property
+    def headers(self) -> list[str]:
+        return [c.header for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        """The column with engine name ``name``."""
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+MNOK = '#,##0.0;-#,##0.0;"-"'  # one decimal, "-" for zero (R prints "-" for no saving)
+NUMBER = "#,##0.##"
+WHOLE = "#,##0"
+PERCENT = "0.00 %"
+
+
+def _c(header: str, name: str, type_: ColumnType = "tekst", **kw: object) -> Column:
+    return Column(header, name, type_, **kw)  # type: ignore[arg-type]
+
+
+# --- The savings workbook (innsparingsanalyse) --------------------------------------------------
+
+INNSTILLINGER = TableSpec(
+    "tblInnstillinger",
+    "Innstillinger",
+    (_c("Innstilling", "innstilling", width=34), _c("Verdi", "verdi", width=30)),
+    description="Innstillinger for analysen: egen kommune, år, sammenligningsgruppe, referanser.",
+)
+KOMMUNER = TableSpec(
+    "tblKommuner",
+    "Kommuner",
+    (
+        _c("Kommune", "kommune", width=18),
+        _c("Kommunenummer", "kommunenummer", width=16),
+        _c("Gruppe", "gruppe", width=14),
+    ),
+    description="Kommunene i analysen og hvilken sammenligningsgruppe de hører til.",
+)
+INDIKATORER = TableSpec(
+    "tblIndikatorer",
+    "Indikatorer",
+    (
+        _c("Indikator", "indikator", width=30),
+        _c("Navn", "navn", width=50),
+        _c("Sektor", "sektor", width=16),
+        _c("Enhet", "enhet", required=False, width=20),
+        _c("Beste", "beste", width=8),
+        _c("Beregning", "beregning", width=11),
+        _c("Volum", "volum", width=28),
+        _c("Faktor", "faktor", "tall", required=False, number_format=NUMBER, width=10),
+        _c("Referanse 1", "referanse_1", required=False, width=12),
+        _c("Referanse 2", "referanse_2", required=False, width=12),
+    ),
+    description="Hva som sammenlignes, hva som er best (lav/høy), og hvordan avviket prises.",
+)
+DATA = TableSpec(
+    "tblData",
+    "Data",
+    (
+        _c("Kommune", "kommune", width=16),
+        _c("År", "aar", "heltall", number_format="0", width=8),
+        _c("Indikator", "indikator", width=30),
+        _c("Verdi", "verdi", "verdi", number_format=NUMBER, width=14),
+    ),
+    description="Tallene, ett tall per rad (kommune, år, indikator, verdi).",
+)
+INNSPARING = TableSpec(
+    "tblInnsparing",
+    "Innsparing",
+    (
+        _c("Sektor", "sektor", width=16),
+        _c("Indikator", "indikator", width=28),
+        _c("Navn", "navn", width=44),
+        _c("Egen verdi", "egen_verdi", "tall", number_format=NUMBER, width=12),
+        _c("Referanse 1", "referanse_1", "tall", number_format=NUMBER, width=12),
+        _c("Ref. 1 kommune", "ref_1_kommune", width=14),
+        _c("Innsparing 1 (mill. kr)", "innsparing_1_mnok", "tall", number_format=MNOK, width=14),
+        _c("Referanse 2", "referanse_2", "tall", number_format=NUMBER, width=12),
+        _c("Ref. 2 kommune", "ref_2_kommune", width=14),
+        _c("Innsparing 2 (mill. kr)", "innsparing_2_mnok", "tall", number_format=MNOK, width=14),
+        _c("Forklaring", "forklaring", width=90),
+    ),
+    output=True,
+    description="Innsparingspotensial per indikator mot to referanser.",
+)
+INNSPARING_SEKTOR = TableSpec(
+    "tblInnsparingSektor",
+    "Innsparing",
+    (
+        _c("Sektor", "sektor", width=16),
+        _c("Innsparing 1 (mill. kr)", "innsparing_1_mnok", "tall", number_format=MNOK, width=14),
+        _c("Innsparing 2 (mill. kr)", "innsparing_2_mnok", "tall", number_format=MNOK, width=14),
+    ),
+    output=True,
+    description="Innsparing summert per sektor, med sum.",
+)
+
+# --- The budget workbook (budsjettkontroll) ------------------------------------------------------
+
+B_INNSTILLINGER = TableSpec(
+    "tblInnstillinger",
+    "Innstillinger",
+    INNSTILLINGER.columns,
+    description="Innstillinger for kontrollene: egen kommune (for sammenligningen) og toleranse.",
+)
+BUDSJETT = TableSpec(
+    "tblBudsjett",
+    "Budsjett",
+    (
+        _c("År", "aar", "heltall", number_format="0", width=8),
+        _c("Område", "omrade", width=26),
+        _c("Post", "post", width=36),
+        _c("Art", "art", width=14),
+        _c("Beløp", "belop", "tall", number_format=NUMBER, width=12),
+    ),
+    description="Budsjettlinjer: utgifter positive, inntekter negative (kommunal fortegnsregel).",
+)
+TILTAK = TableSpec(
+    "tblTiltak",
+    "Tiltak",
+    (
+        _c("Tiltak", "tiltak", width=36),
+        _c("Område", "omrade", width=24),
+        _c("År", "aar", "heltall", number_format="0", width=8),
+        _c("Beløp", "belop", "tall", number_format=NUMBER, width=12),
+        _c("Varighet", "varighet", width=10),
+        _c("Finansiering", "finansiering", width=22),
+    ),
+    description="Tiltak med varighet (varig/engangs) og finansiering.",
+)
+ENDRINGER = TableSpec(
+    "tblEndringer",
+    "Endringer",
+    (
+        _c("Revisjon", "revisjon", width=26),
+        _c("Post", "post", width=60),
+        _c("Beløp", "belop", "tall", number_format=NUMBER, width=12),
+    ),
+    description="Budsjettendringer per revisjon; hver revisjon skal gå i null.",
+)
+SUMMER = TableSpec(
+    "tblSummer",
+    "Summer",
+    (
+        _c("Tabell", "tabell", width=48),
+        _c("Post", "post", width=60),
+        _c("Beløp", "belop", "tall", number_format=NUMBER, width=12),
+    ),
+    description="Linjer i tabeller som skal summere til en oppgitt sum.",
+)
+OPPGITT_SUM = TableSpec(
+    "tblOppgittSum",
+    "Summer",
+    (
+        _c("Tabell", "tabell", width=48),
+        _c("Oppgitt sum", "oppgitt_sum", "tall", number_format=NUMBER, width=12),
+    ),
+    description="Den oppgitte summen for hver tabell i tblSummer.",
+)
+MALTALL = TableSpec(
+    "tblMaltall",
+    "Måltall",
+    (
+        _c("Måltall", "maltall", width=44),
+        _c("Grense", "grense", "tall", number_format=PERCENT, width=10),
+        _c("Retning", "retning", width=10),
+        _c("Verdi", "verdi", "tall", required=False, number_format=PERCENT, width=10),
+    ),
+    description=(
+        "Finansielle måltall i prosent (skriv 1,75 %): verdien skal være minst/høyst grensen."
+    ),
+)
+SAMMENLIGNING = TableSpec(
+    "tblSammenligning",
+    "Sammenligning",
+    (
+        _c("Kommune", "kommune", width=16),
+        _c("År", "aar", "heltall", number_format="0", width=8),
+        _c("Verdi", "verdi", "verdi", number_format=WHOLE, width=14),
+    ),
+    description="En sammenligningstabell (f.eks. ASSS), én verdi per kommune og år.",
+)
+KONTROLLER = TableSpec(
+    "tblKontroller",
+    "Kontroller",
+    (
+        _c("Kontroll", "kontroll", width=50),
+        _c("Status", "status", width=11),
+        _c("Verdi", "verdi", "tall", number_format=NUMBER, width=12),
+        _c("Forventet", "forventet", "tall", number_format=NUMBER, width=12),
+        _c("Avvik", "avvik", "tall", number_format=NUMBER, width=12),
+        _c("Forklaring", "forklaring", width=100),
+    ),
+    output=True,
+    description="Resultatet av kontrollene: OK, AVVIK eller ADVARSEL.",
+)
+BALANSE = TableSpec(
+    "tblBalanse",
+    "Kontroller",
+    (
+        _c("År", "aar", "heltall", number_format="0", width=8),
+        _c("Utgifter", "utgifter", "tall", number_format=NUMBER, width=12),
+        _c("Inntekter", "inntekter", "tall", number_format=NUMBER, width=12),
+        _c("Netto", "netto", "tall", number_format=NUMBER, width=12),
+        _c("Status", "status", width=11),
+    ),
+    output=True,
+    description="Balanse per år i økonomiplanen.",
+)
+SAMMENLIGNING_SNITT = TableSpec(
+    "tblSammenligningSnitt",
+    "Kontroller",
+    (
+        _c("År", "aar", "heltall", number_format="0", width=8),
+        _c("Egen verdi", "egen_verdi", "tall", number_format=WHOLE, width=12),
+        _c("Snitt med egen", "snitt_med_egen", "tall", number_format=WHOLE, width=14),
+        _c("Snitt uten egen", "snitt_uten_egen", "tall", number_format=WHOLE, width=14),
+        _c("Rang", "rang", "heltall", number_format="0", width=8),
+        _c("Antall", "antall", "heltall", number_format="0", width=8),
+        _c("Avvik fra snitt med egen", "avvik_fra_snitt_med_egen", "tall", number_format=WHOLE),
+        _c("Avvik fra snitt uten egen", "avvik_fra_snitt_uten_egen", "tall", number_format=WHOLE),
+    ),
+    output=True,
+    description="Sammenligningstabellens snitt med og uten egen kommune, rang og avvik per år.",
+)
+
+
+BookKind = Literal["innsparing", "budsjett"]
+
+SAVINGS: tuple[TableSpec, ...] = (
+    INNSTILLINGER,
+    KOMMUNER,
+    INDIKATORER,
+    DATA,
+    INNSPARING,
+    INNSPARING_SEKTOR,
+)
+BUDGET: tuple[TableSpec, ...] = (
+    B_INNSTILLINGER,
+    BUDSJETT,
+    TILTAK,
+    ENDRINGER,
+    SUMMER,
+    OPPGITT_SUM,
+    MALTALL,
+    SAMMENLIGNING,
+    KONTROLLER,
+    BALANSE,
+    SAMMENLIGNING_SNITT,
+)
+KINDS: dict[BookKind, tuple[TableSpec, ...]] = {"innsparing": SAVINGS, "budsjett": BUDGET}
+
+
+def kind_of_tables(table_names: set[str]) -> BookKind | None:
+    """Tell a savings workbook from a budget workbook by the tables it holds."""
+    if "tblData" in table_names or "tblIndikatorer" in table_names:
+        return "innsparing"
+    budget_inputs = {t.name for t in BUDGET if not t.output} - {"tblInnstillinger"}
+    if budget_inputs & table_names:
+        return "budsjett"
+    return None
