@@ -90,6 +90,15 @@ class Recalculation:
 
 def read_tables(book: BookReader, specs: tuple[L.TableSpec, ...]) -> dict[str, ReadTable]:
     """Read and validate every input table; report all problems of all tables together."""
+    tables, problems = _read_all(book, specs)
+    InputErrors.raise_if_any(problems)
+    return tables
+
+
+def _read_all(
+    book: BookReader, specs: tuple[L.TableSpec, ...]
+) -> tuple[dict[str, ReadTable], list[KommuneokonomiError]]:
+    """Every input table that could be read, and the problems of those that could not."""
     present = book.table_names()
     problems: list[KommuneokonomiError] = []
     tables: dict[str, ReadTable] = {}
@@ -111,8 +120,7 @@ def read_tables(book: BookReader, specs: tuple[L.TableSpec, ...]) -> dict[str, R
             problems += list(many)
         except KommuneokonomiError as exc:
             problems.append(exc)
-    InputErrors.raise_if_any(problems)
-    return tables
+    return tables, problems
 
 
 def recalculate(book: BookReader) -> Recalculation:
@@ -127,8 +135,10 @@ def recalculate(book: BookReader) -> Recalculation:
             location=Location(file=book.name),
         )
     if kind == "innsparing":
-        return _recalculate_savings(read_tables(book, L.SAVINGS))
-    return _recalculate_budget(read_tables(book, L.BUDGET))
+        return _recalculate_savings(*_read_all(book, L.SAVINGS))
+    tables, problems = _read_all(book, L.BUDGET)
+    InputErrors.raise_if_any(problems)
+    return _recalculate_budget(tables)
 
 
 # --- settings -------------------------------------------------------------------------------
@@ -248,27 +258,29 @@ def _savings_settings(settings: _Settings, kommuner: ReadTable) -> SavingsSettin
 # --- savings workbook -----------------------------------------------------------------------
 
 
-def _recalculate_savings(tables: dict[str, ReadTable]) -> Recalculation:
-    settings = _Settings(tables["tblInnstillinger"])
-    indicators_t = tables["tblIndikatorer"]
-    data_t = tables["tblData"]
-    problems: list[KommuneokonomiError] = []
+def _recalculate_savings(
+    tables: dict[str, ReadTable], problems: list[KommuneokonomiError]
+) -> Recalculation:
+    """Savings workbook. ``problems`` holds what reading the tables found; the settings and
+    indicator tables are still checked so the user sees every problem in one run."""
     config: SavingsSettings | None = None
     indicators: list[IndicatorSpec] = []
-    try:
-        config = _savings_settings(settings, tables["tblKommuner"])
-    except InputErrors as many:
-        problems += list(many)
-    except KommuneokonomiError as exc:
-        problems.append(exc)
-    try:
-        indicators = indicators_from_frame(indicators_t.frame)
-    except InputErrors as many:
-        problems += [_locate_indicator(e, indicators_t) for e in many]
-    except KommuneokonomiError as exc:
-        problems.append(_locate_indicator(exc, indicators_t))
+    if "tblInnstillinger" in tables and "tblKommuner" in tables:
+        try:
+            config = _savings_settings(_Settings(tables["tblInnstillinger"]), tables["tblKommuner"])
+        except KommuneokonomiError as exc:
+            problems += list(exc) if isinstance(exc, InputErrors) else [exc]
+    if "tblIndikatorer" in tables:
+        indicators_t = tables["tblIndikatorer"]
+        try:
+            indicators = indicators_from_frame(indicators_t.frame)
+        except KommuneokonomiError as exc:
+            errors = list(exc) if isinstance(exc, InputErrors) else [exc]
+            problems += [_locate_indicator(e, indicators_t) for e in errors]
     InputErrors.raise_if_any(problems)
     assert config is not None
+    settings = _Settings(tables["tblInnstillinger"])
+    data_t = tables["tblData"]
     try:
         lines = savings_table(data_t.frame, indicators, config)
     except InputErrors as many:
@@ -534,9 +546,12 @@ def _recalculate_budget(tables: dict[str, ReadTable]) -> Recalculation:
                 L.BALANSE,
                 balance_table[[c.name for c in L.BALANSE.columns]],
                 _balance_formulas(len(balance_table)),
+                beside=True,
             ),
             OutputTable(
-                L.SAMMENLIGNING_SNITT, summary[[c.name for c in L.SAMMENLIGNING_SNITT.columns]]
+                L.SAMMENLIGNING_SNITT,
+                summary[[c.name for c in L.SAMMENLIGNING_SNITT.columns]],
+                beside=True,
             ),
         ],
         charts=[
@@ -547,7 +562,7 @@ def _recalculate_budget(tables: dict[str, ReadTable]) -> Recalculation:
                 series=("egen_verdi", "snitt_med_egen", "snitt_uten_egen"),
                 title=f"{own or 'Egen kommune'} mot snittet",
                 y_title="verdi",
-                anchor_column=9,
+                anchor_column=9,  # right of tblSammenligningSnitt's eight columns
             )
         ]
         if len(summary)

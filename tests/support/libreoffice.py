@@ -50,13 +50,15 @@ __all__ = [
     "soffice_path",
 ]
 
-# 0 = always recalculate, 1 = never (LibreOffice's default for OOXML), 2 = ask.
+# 0 = always recalculate, 1 = never (LibreOffice's default for OOXML), 2 = ask. The locale is
+# Norwegian so screenshots show numbers as users see them (1 234,5).
 _RECALC_ALWAYS_XCU = """<?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry"
  xmlns:xs="http://www.w3.org/2001/XMLSchema"
  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
 <item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
 <item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Setup/L10N"><prop oor:name="ooSetupSystemLocale" oor:op="fuse"><value>nb-NO</value></prop></item>
 </oor:items>
 """
 

@@ -215,3 +215,24 @@ def test_not_a_workbook(
     assert expected in capsys.readouterr().err
     if content is not None:
         assert path.read_bytes() == content
+
+
+def test_problems_in_data_and_settings_reported_together(
+    built: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / SAVINGS_EXAMPLE
+    shutil.copy(built / SAVINGS_EXAMPLE, path)
+    wb = openpyxl.load_workbook(path)
+    _, data_cell = set_cell("tblData", "Verdi", 2, "x1")(wb)
+    _, setting_cell = set_setting("Egen kommune", "Trondhjem")(wb)
+    _, beste_cell = set_cell("tblIndikatorer", "Beste", 1, "midt")(wb)
+    wb.save(path)
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "3 feil i inndata" in err
+    for sheet, cell in (
+        ("Data", data_cell),
+        ("Innstillinger", setting_cell),
+        ("Indikatorer", beste_cell),
+    ):
+        assert f"arket '{sheet}', celle {cell}" in err

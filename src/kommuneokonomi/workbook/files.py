@@ -57,6 +57,8 @@ STATUS_FILLS = {
     "ADVARSEL": PatternFill("solid", fgColor="FFEB9C"),
 }
 TABLE_STYLE = "TableStyleMedium2"
+_TOP = Alignment(vertical="top")
+_TOP_WRAP = Alignment(wrap_text=True, vertical="top")
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,7 @@ class OutputTable:
     spec: TableSpec
     frame: Any  # pandas.DataFrame with the spec's engine column names
     formulas: Callable[[dict[str, Placement]], dict[tuple[int, str], str]] | None = None
+    beside: bool = False  # right of the sheet's first table (own columns) instead of below it
 
 
 @dataclass(frozen=True)
@@ -151,7 +154,11 @@ def write_table(
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         if column.width:
-            ws.column_dimensions[column_letter(left + j)].width = column.width
+            # tables stacked on one sheet share columns: never narrow what another needs
+            dim = ws.column_dimensions[column_letter(left + j)]
+            dim.width = max(column.width, dim.width if dim.customWidth else 0)
+    longest = max((len(c.header) / (c.width or 10) for c in spec.columns), default=1)
+    ws.row_dimensions[top].height = 15 * max(1, math.ceil(longest))
     n = 0
     for i, row in enumerate(rows):
         n += 1
@@ -165,8 +172,12 @@ def write_table(
                     cell.data_type = "s"  # text from data is never a formula
             if column.number_format:
                 cell.number_format = column.number_format
+            cell.alignment = _TOP
             if column.name == "forklaring":
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
+                cell.alignment = _TOP_WRAP
+                # LibreOffice does not grow rows for wrapped text: give the lines room
+                lines = math.ceil(len(str(cell.value or "")) / ((column.width or 60) * 1.1))
+                ws.row_dimensions[top + 1 + i].height = 15 * max(1, lines)
     last_row = top + max(n, 1)
     if n == 0:  # an Excel table needs at least one data row
         for j in range(len(spec.columns)):
@@ -326,14 +337,22 @@ def _write_sheet(wb: Workbook, sheet: OutputSheet, *, stamp: str) -> dict[str, f
     ws["A1"].font = Font(italic=True, color="666666")
     ws["A2"] = sheet.title
     ws["A2"].font = Font(bold=True, size=14)
-    top = 4
+    below, beside_top, beside_left = 4, 4, 1
     placements: dict[str, Placement] = {}
     cached: dict[str, float | str | None] = {}
     for out in sheet.tables:
         names = [c.name for c in out.spec.columns]
         frame = out.frame
         rows: list[list[object]] = [[rec.get(n) for n in names] for rec in frame.to_dict("records")]
-        placement = Placement(top=top, left=1, n_rows=len(rows), columns=tuple(names))
+        if out.beside and placements:
+            top, left = beside_top, beside_left
+            beside_top += len(rows) + 4
+        else:
+            top, left = below, 1
+            below += len(rows) + 4
+        placement = Placement(top=top, left=left, n_rows=len(rows), columns=tuple(names))
+        if not placements:  # the first table: tables placed beside it start two columns right
+            beside_left = left + len(names) + 1
         placements[out.spec.name] = placement
         if out.formulas is not None:
             for (i, col), text in out.formulas(placements).items():
@@ -342,7 +361,7 @@ def _write_sheet(wb: Workbook, sheet: OutputSheet, *, stamp: str) -> dict[str, f
                 formula = Formula(text, value if isinstance(value, int | float | str) else None)
                 rows[i][j] = formula
                 cached[placement.cell(i, col)] = formula.value
-        write_table(ws, out.spec, rows, top=top)
+        write_table(ws, out.spec, rows, top=top, left=left)
         if "status" in names:
             letter = column_letter(placement.col("status"))
             area = f"{letter}{top + 1}:{letter}{top + max(len(rows), 1)}"
@@ -351,7 +370,6 @@ def _write_sheet(wb: Workbook, sheet: OutputSheet, *, stamp: str) -> dict[str, f
                     area,
                     CellIsRule(operator="equal", formula=[f'"{status}"'], fill=fill),  # type: ignore[no-untyped-call]
                 )
-        top += len(rows) + 4
     ws.freeze_panes = "A5"
     for chart in sheet.charts:
         _add_chart(ws, chart, placements[chart.table])
