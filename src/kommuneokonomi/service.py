@@ -29,6 +29,7 @@ from .engine.balance import (
     revision_balance,
     sum_check,
 )
+from .engine.keytable import key_figure_table
 from .engine.references import MeanOptions, ReferenceSpec
 from .engine.savings import (
     IndicatorSpec,
@@ -82,6 +83,7 @@ class Recalculation:
     checks: list[CheckResult] = field(default_factory=list)
     sectors: pd.DataFrame | None = None
     lines: pd.DataFrame | None = None
+    key_figures: pd.DataFrame | None = None
 
     @property
     def has_deviation(self) -> bool:
@@ -311,7 +313,19 @@ def _recalculate_savings(
             )
         ],
     )
-    return Recalculation(kind="innsparing", sheets=[sheet], sectors=sectors, lines=lines)
+    sheets = [sheet]
+    keys = key_figure_table(data_t.frame)
+    if len(keys):  # only where the data hold the inputs (R Tabell 1-3 style series)
+        sheets.append(
+            OutputSheet(
+                name="Nøkkeltall",
+                title="Nøkkeltall: vekst, netto driftsresultat, investeringer og gjeld",
+                tables=[OutputTable(L.NOKKELTALL, keys)],
+            )
+        )
+    return Recalculation(
+        kind="innsparing", sheets=sheets, sectors=sectors, lines=lines, key_figures=keys
+    )
 
 
 def _sector_formulas(n: int) -> Callable[[dict[str, Placement]], dict[tuple[int, str], str]]:

@@ -58,7 +58,7 @@ EXAMPLE_CSV = {
             "tblInnstillinger": "innstillinger.csv",
             "tblKommuner": "kommuner.csv",
             "tblIndikatorer": "indikatorer.csv",
-            "tblData": "data.csv",
+            "tblData": ("data.csv", "nokkeltall.csv"),
         },
     ),
     BUDGET_EXAMPLE: (
@@ -91,9 +91,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def _csv(folder: str, name: str) -> list[dict[str, str]]:
-    text = (resources.files("kommuneokonomi") / "data" / folder / name).read_text("utf-8")
-    return list(csv.DictReader(io.StringIO(text)))
+def _csv(folder: str, names: str | tuple[str, ...]) -> list[dict[str, str]]:
+    rows: list[dict[str, str]] = []
+    for name in (names,) if isinstance(names, str) else names:
+        text = (resources.files("kommuneokonomi") / "data" / folder / name).read_text("utf-8")
+        rows += csv.DictReader(io.StringIO(text))
+    return rows
 
 
 def _frame(path: Path, spec: TableSpec) -> pd.DataFrame:

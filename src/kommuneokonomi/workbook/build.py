@@ -93,7 +93,7 @@ class _Book:
     kind: BookKind
     specs: tuple[TableSpec, ...]
     folder: str  # package data folder of the example
-    files: dict[str, str]  # table name -> CSV file of the example
+    files: dict[str, tuple[str, ...]]  # table name -> CSV files of the example, concatenated
     settings: tuple[tuple[str, object], ...]  # template settings with defaults
     help: dict[str, str]  # setting -> Norwegian explanation
 
@@ -137,10 +137,11 @@ _SAVINGS = _Book(
     specs=SAVINGS,
     folder="asss2007",
     files={
-        "tblInnstillinger": "innstillinger.csv",
-        "tblKommuner": "kommuner.csv",
-        "tblIndikatorer": "indikatorer.csv",
-        "tblData": "data.csv",
+        "tblInnstillinger": ("innstillinger.csv",),
+        "tblKommuner": ("kommuner.csv",),
+        "tblIndikatorer": ("indikatorer.csv",),
+        # the savings lines (reconstructed) and R Tabell 1-3 as printed (for Nøkkeltall)
+        "tblData": ("data.csv", "nokkeltall.csv"),
     },
     settings=(
         ("Egen kommune", None),
@@ -160,14 +161,14 @@ _BUDGET = _Book(
     specs=BUDGET,
     folder="budsjett2019",
     files={
-        "tblInnstillinger": "innstillinger.csv",
-        "tblBudsjett": "budsjett.csv",
-        "tblTiltak": "tiltak.csv",
-        "tblEndringer": "endringer.csv",
-        "tblSummer": "summer.csv",
-        "tblOppgittSum": "oppgitt_sum.csv",
-        "tblMaltall": "maltall.csv",
-        "tblSammenligning": "sammenligning.csv",
+        "tblInnstillinger": ("innstillinger.csv",),
+        "tblBudsjett": ("budsjett.csv",),
+        "tblTiltak": ("tiltak.csv",),
+        "tblEndringer": ("endringer.csv",),
+        "tblSummer": ("summer.csv",),
+        "tblOppgittSum": ("oppgitt_sum.csv",),
+        "tblMaltall": ("maltall.csv",),
+        "tblSammenligning": ("sammenligning.csv",),
     },
     settings=(("Egen kommune", None), ("Toleranse", None)),
     help=_BUDGET_HELP,
@@ -233,7 +234,12 @@ class _Filled:
 
 
 def _filled(book: _Book, spec: TableSpec, *, example: bool) -> _Filled:
-    fields, records = _read_csv(book.folder, book.files[spec.name])
+    fields: list[str] = []
+    records: list[dict[str, str]] = []
+    for name in book.files[spec.name]:
+        more_fields, more = _read_csv(book.folder, name)
+        fields = fields or more_fields
+        records += more
     source = _source_field(fields)
     is_settings = spec.name == "tblInnstillinger"
     if not example:
@@ -246,7 +252,7 @@ def _filled(book: _Book, spec: TableSpec, *, example: bool) -> _Filled:
         return _Filled([], extras)
     missing = [c.header for c in spec.columns if c.required and c.name not in fields]
     if missing:  # a packaging bug, not a user error
-        raise RuntimeError(f"{book.files[spec.name]} mangler kolonnene {missing}")
+        raise RuntimeError(f"{', '.join(book.files[spec.name])} mangler kolonnene {missing}")
     rows = [[_value(r.get(c.name, ""), c) for c in spec.columns] for r in records]
     extras_list: list[tuple[str, list[str | None]]] = []
     if is_settings:

@@ -157,6 +157,21 @@ INNSPARING_SEKTOR = TableSpec(
     description="Innsparing summert per sektor, med sum.",
 )
 
+NOKKELTALL = TableSpec(
+    "tblNokkeltall",
+    "Nøkkeltall",
+    (
+        _c("Nøkkeltall", "nokkeltall", width=52),
+        _c("Kommune", "kommune", width=14),
+        _c("Periode", "periode", width=11),
+        _c("Verdi", "verdi", "tall", number_format="#,##0.0", width=10),
+        _c("Enhet", "enhet", width=13),
+        _c("Forklaring", "forklaring", width=80),
+    ),
+    output=True,
+    description="Vekst, netto driftsresultat, investeringer og gjeld, der dataene har dem.",
+)
+
 # --- The budget workbook (budsjettkontroll) ------------------------------------------------------
 
 B_INNSTILLINGER = TableSpec(
@@ -308,6 +323,7 @@ SAVINGS: tuple[TableSpec, ...] = (
     DATA,
     INNSPARING,
     INNSPARING_SEKTOR,
+    NOKKELTALL,
 )
 BUDGET: tuple[TableSpec, ...] = (
     B_INNSTILLINGER,
