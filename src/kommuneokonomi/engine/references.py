@@ -164,8 +164,11 @@ _NB_ORDER = str.maketrans({"æ": "{", "ø": "|", "å": "}"})
 
 
 def norwegian_sort_key(name: str) -> str:
-    """Sort key for names in Norwegian alphabetical order (Ørland before Ålesund)."""
-    return name.casefold().translate(_NB_ORDER)
+    """Sort key for names in Norwegian alphabetical order (Ørland before Ålesund).
+
+    Case is ignored first; the name itself breaks the remaining ties, so the order is total.
+    """
+    return name.casefold().translate(_NB_ORDER) + "\x00" + name
 
 
 def nth_best(values: pd.Series, *, own: str, n: int = 3, better: Better = "lav") -> Reference:
