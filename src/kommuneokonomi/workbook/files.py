@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from defusedxml import DefusedXmlException
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -48,6 +49,8 @@ __all__ = [
     "OutputTable",
     "Placement",
     "atomic_target",
+    "check_package",
+    "excel_lock_file",
     "write_table",
 ]
 
@@ -253,9 +256,25 @@ class FileBook:
         cached: dict[str, dict[str, float | str | None]] = {}
         for sheet in sheets:
             cached[sheet.name] = _write_sheet(wb, sheet, stamp=stamp)
-        with atomic_target(Path(target)) as tmp:
-            wb.save(tmp)
-            _patch_cached_values(tmp, cached)
+        target = Path(target)
+        lock = excel_lock_file(target)
+        if lock is not None:
+            raise LayoutError(
+                f"filen ser ut til å være åpen i Excel (låsefilen {lock.name} finnes); lukk den "
+                "og prøv igjen, eller skriv til en annen fil med -o",
+                code="fil_laast",
+                location=Location(file=target.name),
+            )
+        try:
+            with atomic_target(target) as tmp:
+                wb.save(tmp)
+                _patch_cached_values(tmp, cached)
+        except PermissionError as exc:
+            raise LayoutError(
+                f"kan ikke skrive til {target.parent or '.'}: ingen skrivetilgang",
+                code="ingen_skrivetilgang",
+                location=Location(file=target.name),
+            ) from exc
 
 
 @contextmanager
@@ -280,7 +299,22 @@ def atomic_target(target: Path) -> Iterator[Path]:
         raise
 
 
-def _load(path: Path, *, data_only: bool, keep_vba: bool = False) -> Workbook:
+#: Limits on what a workbook package may unpack to (a national tblData of 712 000 rows is
+#: about 60 MB of sheet XML); beyond them the file is refused as a possible zip bomb.
+MAX_MEMBER_BYTES = 768 * 1024 * 1024
+MAX_TOTAL_BYTES = 1536 * 1024 * 1024
+MAX_RATIO = 250  # uncompressed / compressed, for members over 1 MB
+_OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+
+
+def check_package(path: Path) -> None:
+    """Refuse what is not a workbook package, before any XML is parsed.
+
+    Raises:
+        LayoutError: missing file, wrong type, encrypted or old binary file, ODS, a zip that
+            is not an Excel workbook, or members that unpack beyond the limits.
+    """
+    where = Location(file=path.name)
     if not path.exists():
         raise LayoutError(
             "filen finnes ikke", code="mangler_fil", location=Location(file=str(path))
@@ -289,23 +323,90 @@ def _load(path: Path, *, data_only: bool, keep_vba: bool = False) -> Workbook:
         raise LayoutError(
             f"filtypen '{path.suffix}' støttes ikke; bruk .xlsx eller .xlsm",
             code="feil_filtype",
-            location=Location(file=path.name),
+            location=where,
+        )
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        raise LayoutError(
+            f"filen kan ikke åpnes ({exc.strerror or type(exc).__name__})",
+            code="kan_ikke_lese",
+            location=where,
+        ) from exc
+    if head == _OLE_MAGIC:
+        raise LayoutError(
+            "filen er passordbeskyttet (kryptert) eller i det gamle .xls-formatet; fjern "
+            "passordet eller lagre den som .xlsx i Excel",
+            code="kryptert_eller_xls",
+            location=where,
         )
     if not zipfile.is_zipfile(path):
         raise LayoutError(
-            "filen er ikke en gyldig Excel-fil (.xlsx); den kan være skadet, passordbeskyttet "
-            "eller i et annet format",
+            "filen er ikke en gyldig Excel-fil (.xlsx); den kan være skadet eller i et annet "
+            "format (CSV, tekst)",
             code="ugyldig_fil",
-            location=Location(file=path.name),
+            location=where,
         )
     try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+            names = {i.filename for i in infos}
+            if "mimetype" in names and z.read("mimetype").startswith(b"application/vnd.oasis"):
+                raise LayoutError(
+                    "filen er et OpenDocument-regneark (.ods); lagre den som .xlsx",
+                    code="ods",
+                    location=where,
+                )
+    except zipfile.BadZipFile as exc:
+        raise LayoutError("filen er en skadet zip-fil", code="ugyldig_fil", location=where) from exc
+    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+        raise LayoutError(
+            "filen er en zip-fil, men ikke en Excel-arbeidsbok", code="ugyldig_fil", location=where
+        )
+    total = 0
+    for info in infos:
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if (
+            info.file_size > MAX_MEMBER_BYTES
+            or total > MAX_TOTAL_BYTES
+            or (info.file_size > 1024 * 1024 and ratio > MAX_RATIO)
+        ):
+            raise LayoutError(
+                f"filen pakkes ut til mistenkelig store mengder data ({info.filename}: "
+                f"{info.file_size // (1024 * 1024)} MB); den avvises som en mulig zip-bombe",
+                code="for_stor",
+                location=where,
+            )
+
+
+def _load(path: Path, *, data_only: bool, keep_vba: bool = False) -> Workbook:
+    check_package(path)
+    try:
         return openpyxl.load_workbook(path, data_only=data_only, keep_vba=keep_vba)
-    except (KeyError, ValueError, zipfile.BadZipFile, OSError) as exc:
+    except DefusedXmlException as exc:
+        raise LayoutError(
+            "filen inneholder XML-konstruksjoner som kan brukes til angrep (entiteter/DTD) og "
+            "avvises",
+            code="farlig_xml",
+            location=Location(file=path.name),
+        ) from exc
+    except Exception as exc:  # any parse failure of a user's file is an input problem
         raise LayoutError(
             f"filen kan ikke leses som Excel-fil ({type(exc).__name__})",
             code="ugyldig_fil",
             location=Location(file=path.name),
         ) from exc
+
+
+def excel_lock_file(path: Path) -> Path | None:
+    """Excel's owner file (``~$name.xlsx``) beside ``path``, if the workbook is open in Excel."""
+    lock = path.with_name("~$" + path.name[2:] if len(path.name) > 2 else "~$" + path.name)
+    for candidate in (lock, path.with_name("~$" + path.name)):
+        if candidate.exists():
+            return candidate
+    return None
 
 
 def _raw(ws: Worksheet, name: str) -> RawTable:
