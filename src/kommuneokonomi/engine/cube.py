@@ -112,7 +112,8 @@ def savings_cube(
     for i in (1, 2):
         out[f"referanse_{i}"] = result[f"referanse_{i}"][k, y, j]
         idx = result[f"ref_{i}_kommune"][k, y, j]
-        supplier: np.ndarray = np.where(idx >= 0, names[np.maximum(idx, 0)], None)
+        supplier = np.take(names, np.maximum(idx, 0)).astype(object)
+        supplier[idx < 0] = None
         out[f"ref_{i}_kommune"] = supplier
         out[f"innsparing_{i}_mnok"] = result[f"innsparing_{i}_mnok"][k, y, j]
     return out[list(CUBE_COLUMNS)]
