@@ -1,0 +1,89 @@
+"""Fast reading of named tables with python-calamine (Rust), for large workbooks.
+
+openpyxl builds a Python object per cell: 14-34 s for a national tblData of 712 000 rows on
+this project's machine; calamine reads the same table in 1-3 s. This adapter implements the
+service's ``BookReader`` interface (``name``, ``table_names``, ``read_table``) over calamine, so
+the service reads through it unchanged. Values are those Excel last calculated, as with
+openpyxl's ``data_only``.
+
+The file is first checked by :func:`kommuneokonomi.workbook.files.check_package` (type, size
+limits, encryption), so a hostile package is refused before calamine parses it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from ..errors import LayoutError, Location
+from .files import check_package
+from .layout import TableSpec
+from .tables import RawTable
+
+__all__ = ["CalamineBook", "calamine_available"]
+
+
+def calamine_available() -> bool:
+    """Whether python-calamine can be imported here."""
+    try:
+        import python_calamine  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class CalamineBook:
+    """A workbook file read through python-calamine.
+
+    Raises:
+        LayoutError: the file is not a readable workbook.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        import python_calamine
+
+        self.path = Path(path)
+        check_package(self.path)
+        try:
+            self._book: Any = python_calamine.CalamineWorkbook.from_path(
+                str(self.path), load_tables=True
+            )
+        except Exception as exc:  # calamine's own error types: any failure is a bad file
+            raise LayoutError(
+                f"filen kan ikke leses som Excel-fil ({type(exc).__name__})",
+                code="ugyldig_fil",
+                location=Location(file=self.path.name),
+            ) from exc
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def table_names(self) -> set[str]:
+        return {str(n) for n in self._book.table_names}
+
+    def read_table(self, spec: TableSpec) -> RawTable:
+        """The named table's header and data rows as Excel last calculated them."""
+        if spec.name not in self.table_names():
+            raise LayoutError(
+                f"fant ikke tabellen {spec.name} (ventet på arket '{spec.sheet}')",
+                code="mangler_tabell",
+                location=Location(file=self.name, sheet=spec.sheet),
+            )
+        table = self._book.get_table_by_name(spec.name)
+        first_row, first_col = table.start  # 0-based position of the first DATA cell
+        rows = [[_plain(v) for v in row] for row in table.to_python()]
+        return RawTable(
+            name=spec.name,
+            sheet=str(table.sheet),
+            top=int(first_row),  # the header sits on the row above: 1-based, that is first_row
+            left=int(first_col) + 1,
+            headers=[str(h) for h in table.columns],
+            rows=rows,
+        )
+
+
+def _plain(value: object) -> object:
+    """Calamine's empty string for an empty cell becomes None, like openpyxl's."""
+    return None if value == "" else value
