@@ -1,0 +1,233 @@
+"""The Excel buttons: recalculate, check and start a new analysis from a live workbook.
+
+Each function takes any ``xlwings.Book`` (classic xlwings, xlwings Server, xlwings Lite) and
+uses the same service as the command line (:func:`kommuneokonomi.service.recalculate`), so a
+workbook recalculated in Excel gets the same output tables as one recalculated headless.
+
+* Everything is read and computed before the first write; bad input writes nothing and shows a
+  Norwegian message box listing every problem with its sheet and cell.
+* Long runs show their progress in Excel's status bar (classic Excel; the remote engine has
+  no status bar and skips it).
+* An unexpected error shows a short Norwegian message and is raised again, so its traceback
+  reaches the log (the xlwings error dialog or the server log).
+
+The ``*_knapp`` functions are the ``RunPython`` entry points of the classic add-in; they find
+the workbook with ``xlwings.Book.caller()``::
+
+    RunPython "import kommuneokonomi.macros as m; m.beregn_knapp()"
+
+With xlwings Server or xlwings Lite, register a script that passes the book on, e.g.
+``@script def beregn(book: xw.Book): macros.beregn(book)``.
+
+This module never sets ``XLWINGS_LICENSE_KEY``: the classic add-in needs no key, and xlwings
+is only imported by the entry points that ask Excel for the calling book.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from . import __version__
+from .engine.balance import ADVARSEL, AVVIK
+from .errors import InputErrors, KommuneokonomiError
+from .service import Recalculation, recalculate
+from .workbook.files import now_stamp
+from .workbook.live import LiveBook
+
+__all__ = [
+    "TITLE",
+    "beregn",
+    "beregn_knapp",
+    "feilmelding",
+    "kontroller",
+    "kontroller_knapp",
+    "ny_analyse",
+    "ny_analyse_knapp",
+    "oppsummering",
+]
+
+#: Title of every message box.
+TITLE = "Kommuneøkonomi"
+#: At most this many problems are listed in a message box (a VBA MsgBox holds 1024 chars).
+MAX_LISTED = 8
+_MAX_LINE = 110
+
+_T = TypeVar("_T")
+
+
+class _StatusBar:
+    """Excel's status bar while a button runs; silently absent where the engine has none."""
+
+    def __init__(self, book: Any) -> None:
+        self._book = book
+        self._supported = True
+        self._used = False
+
+    def __call__(self, text: str) -> None:
+        if not self._supported:
+            return
+        try:
+            self._book.app.status_bar = f"{TITLE}: {text}"
+            self._used = True
+        except NotImplementedError:  # the remote engine (xlwings Server, xlwings Lite)
+            self._supported = False
+
+    def reset(self) -> None:
+        """Give the status bar back to Excel."""
+        if self._used:
+            with contextlib.suppress(NotImplementedError):
+                self._book.app.status_bar = False
+
+
+def _alert(book: Any, prompt: str, *, critical: bool) -> None:
+    book.app.alert(prompt, title=TITLE, buttons="ok", mode="critical" if critical else "info")
+
+
+def feilmelding(exc: KommuneokonomiError) -> str:
+    """The Norwegian message box text for bad input: every problem with sheet and cell."""
+    problems = list(exc) if isinstance(exc, InputErrors) else [exc]
+    n = len(problems)
+    head = "1 feil i inndata" if n == 1 else f"{n} feil i inndata"
+    lines = [f"Beregningen ble stoppet: {head}. Ingenting er endret i arbeidsboken.", ""]
+    for problem in problems[:MAX_LISTED]:
+        text = problem.describe()
+        if len(text) > _MAX_LINE:
+            text = text[: _MAX_LINE - 3] + "..."
+        lines.append(f"- {text}")
+    if n > MAX_LISTED:
+        lines.append(f"... og {n - MAX_LISTED} feil til.")
+    lines += ["", "Rett opp og trykk på knappen igjen."]
+    return "\n".join(lines)
+
+
+def _guarded(book: Any, run: Callable[[LiveBook, list[str]], _T]) -> _T | None:
+    """Run a button: bad input -> message box and None; a bug -> message box and raise."""
+    status = _StatusBar(book)
+    phase = ["leser"]  # "skriver" once the first write may have happened
+    try:
+        return run(LiveBook(book, progress=status), phase)
+    except KommuneokonomiError as exc:
+        _alert(book, feilmelding(exc), critical=True)
+        return None
+    except Exception as exc:
+        if phase[0] == "skriver":
+            after = (
+                "Resultatarkene kan være ufullstendige; trykk på knappen igjen når feilen er "
+                "rettet."
+            )
+        else:
+            after = "Ingenting er endret i arbeidsboken."
+        _alert(
+            book,
+            f"Det oppstod en uventet feil ({type(exc).__name__}). {after}\n\n"
+            "Detaljene står i loggen; send dem gjerne til den som forvalter verktøyet.",
+            critical=True,
+        )
+        raise
+    finally:
+        status.reset()
+
+
+def _recalc_and_write(live: LiveBook, phase: list[str]) -> Recalculation:
+    result = recalculate(live)
+    stamp = now_stamp(version=__version__, source=live.name)
+    phase[0] = "skriver"
+    live.write_outputs(result.sheets, stamp=stamp)
+    return result
+
+
+def beregn(book: Any) -> Recalculation | None:
+    """Recalculate the workbook and replace its output sheets (the button «Beregn»).
+
+    Returns:
+        The recalculation, or None after bad input (shown to the user; nothing written).
+    """
+    return _guarded(book, _recalc_and_write)
+
+
+def kontroller(book: Any) -> Recalculation | None:
+    """Run the checks (the button «Kontroller»).
+
+    A budget workbook is recalculated, its output sheet replaced, and a message box sums up
+    how many checks are OK, AVVIK and ADVARSEL. A savings workbook is recalculated as by
+    :func:`beregn`.
+
+    Returns:
+        The recalculation, or None after bad input (shown to the user; nothing written).
+    """
+    result = _guarded(book, _recalc_and_write)
+    if result is not None and result.kind == "budsjett":
+        _alert(book, oppsummering(result), critical=result.has_deviation)
+    return result
+
+
+def oppsummering(result: Recalculation) -> str:
+    """The Norwegian summary of a budget check: counts per status and where to look."""
+    n_avvik = sum(c.status == AVVIK for c in result.checks)
+    n_adv = sum(c.status == ADVARSEL for c in result.checks)
+    n_ok = len(result.checks) - n_avvik - n_adv
+    sheet = result.sheets[0].name if result.sheets else "Kontroller"
+    counts = f"{n_ok} OK, {n_avvik} AVVIK, {n_adv} ADVARSEL"
+    if not result.checks:
+        verdict = "Det var ingenting å kontrollere."
+    elif n_avvik:
+        verdict = f"{n_avvik} kontroll{'er' if n_avvik > 1 else ''} har AVVIK."
+    elif n_adv:
+        verdict = "Ingen avvik, men se på advarslene."
+    else:
+        verdict = "Alle kontroller er OK."
+    return f"Kontrollene er kjørt: {counts}.\n{verdict}\n\nSe arket '{sheet}'."
+
+
+def ny_analyse(book: Any, kind: str = "innsparing", *, replace_others: bool = False) -> bool:
+    """Put the blank template of ``kind`` (``innsparing`` or ``budsjett``) into ``book``.
+
+    The template's sheets (``Om`` and the input sheets with their empty named tables, number
+    formats and widths) are added after the last sheet. The book must not already hold
+    kommuneokonomi tables or sheets of the same names; the user is told so and nothing is
+    written.
+
+    Args:
+        replace_others: delete the sheets the book had before (used for a brand-new book).
+
+    Returns:
+        True if the sheets were added.
+    """
+
+    def run(live: LiveBook, phase: list[str]) -> bool:
+        phase[0] = "skriver"
+        live.write_template(kind, replace_others=replace_others)
+        return True
+
+    return bool(_guarded(book, run))
+
+
+# --- RunPython entry points (classic add-in) ------------------------------------------------
+
+
+def _caller() -> Any:
+    import xlwings as xw
+
+    return xw.Book.caller()
+
+
+def beregn_knapp() -> None:
+    """RunPython: «Beregn» on the calling workbook."""
+    beregn(_caller())
+
+
+def kontroller_knapp() -> None:
+    """RunPython: «Kontroller» on the calling workbook."""
+    kontroller(_caller())
+
+
+def ny_analyse_knapp(kind: str = "innsparing") -> None:
+    """RunPython: a new workbook in the same Excel with the blank ``kind`` template.
+
+    ``RunPython "import kommuneokonomi.macros as m; m.ny_analyse_knapp('budsjett')"``
+    """
+    caller = _caller()
+    new = caller.app.books.add()
+    ny_analyse(new, kind, replace_others=True)
