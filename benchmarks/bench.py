@@ -1,0 +1,213 @@
+"""Benchmarks for national scale (issue 7): ``make bench`` runs this.
+
+For each scale (1/10 and full) it generates a national savings workbook (benchmarks/generate.py)
+and measures, each the best of a few runs where cheap:
+
+* engine: the savings cube for every municipality against its group, all indicators and years;
+* read: reading tblData alone with the fastest reader (python-calamine);
+* end-to-end: ``kommuneokonomi recalc`` of the national workbook in a fresh process (read,
+  validate, compute, write), with its peak memory (max RSS);
+* and, at 1/10 scale, LibreOffice recalculating native formulas (AVERAGEIFS for the mean,
+  SMALL(IF()) for the 3rd best) for ONE municipality, forced to recalculate everything.
+
+It prints a table and the ratios against the goals. Record a run in benchmarks/RESULTS.md.
+Usage: ``python benchmarks/bench.py [--scales 0.1,1] [--skip-libreoffice]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.generate import National, generate, write_workbook  # noqa: E402
+from kommuneokonomi.engine.cube import cube_sector_summary, savings_cube  # noqa: E402
+from kommuneokonomi.engine.savings import indicators_from_frame  # noqa: E402
+from kommuneokonomi.workbook.fastread import CalamineBook  # noqa: E402
+from kommuneokonomi.workbook.layout import DATA  # noqa: E402
+
+GOALS = {
+    "engine_s": 1.0,  # engine cube on 712 000 rows: under 1 s
+    "e2e_over_read": 2.0,  # end-to-end at most 2x reading tblData alone
+    "peak_mb": 1536.0,  # peak memory under 1.5 GB
+    "lo_over_cube": 50.0,  # all municipalities >= 50x faster than LibreOffice for one
+}
+
+
+def best_of(runs: int, fn: Callable[[], object]) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def engine_time(national: National) -> float:
+    specs = indicators_from_frame(national.indikatorer)
+    data = national.data.assign(verdi=pd.to_numeric(national.data["verdi"], errors="coerce"))
+    groups = national.kommuner.set_index("kommune")["gruppe"]
+    return best_of(3, lambda: cube_sector_summary(savings_cube(data, specs, groups)))
+
+
+def read_time(path: Path) -> float:
+    return best_of(3, lambda: CalamineBook(path).read_table(DATA))
+
+
+def end_to_end(path: Path, out: Path) -> tuple[float, float]:
+    """Seconds and peak MB of ``kommuneokonomi recalc`` in a fresh process."""
+    cmd = [sys.executable, "-m", "kommuneokonomi.cli", "recalc", str(path), "-o", str(out)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - start
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr)
+    return seconds, max(peak_kb, before) / 1024
+
+
+def libreoffice_one_municipality(
+    national: National, folder: Path, *, timeout: float
+) -> float | None:
+    """Seconds LibreOffice needs to recalculate one municipality's references with native
+    formulas (minus the time to load and save the same workbook without them)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    try:
+        from support.libreoffice import recalculated_values, soffice_path
+    except ImportError:
+        return None
+    if soffice_path() is None:
+        return None
+    import xlsxwriter
+
+    data = national.data.merge(national.kommuner[["kommune", "gruppe"]], on="kommune")
+    own = national.own
+    group = national.kommuner.set_index("kommune").at[own, "gruppe"]
+    n = len(data)
+    plain, formulas = folder / "lo_plain.xlsx", folder / "lo_formler.xlsx"
+    for path, with_formulas in ((plain, False), (formulas, True)):
+        wb = xlsxwriter.Workbook(str(path))
+        ws = wb.add_worksheet("Data")
+        ws.write_row(0, 0, ["Kommune", "År", "Indikator", "Verdi", "Gruppe"])
+        for i, row in enumerate(
+            data[["kommune", "aar", "indikator", "verdi", "gruppe"]].itertuples(index=False),
+            start=1,
+        ):
+            ws.write_row(i, 0, list(row))
+        if with_formulas:
+            calc = wb.add_worksheet("Beregning")
+            calc.write_row(0, 0, ["Indikator", "År", "Egen", "Snitt", "3. beste"])
+            rng = {c: f"Data!${c}$2:${c}${n + 1}" for c in "ABCDE"}
+            r = 1
+            for ind in national.indikatorer["indikator"]:
+                for year in sorted(set(national.data["aar"])):
+                    calc.write(r, 0, ind)
+                    calc.write(r, 1, int(year))
+                    cond = f"{rng['C']},$A{r + 1},{rng['B']},$B{r + 1}"
+                    calc.write_formula(r, 2, f'=SUMIFS({rng["D"]},{rng["A"]},"{own}",{cond})')
+                    calc.write_formula(
+                        r,
+                        3,
+                        f'=AVERAGEIFS({rng["D"]},{cond},{rng["E"]},"{group}",{rng["A"]},"<>{own}")',
+                    )
+                    calc.write_array_formula(
+                        r,
+                        4,
+                        r,
+                        4,
+                        f"{{=SMALL(IF(({rng['C']}=$A{r + 1})*({rng['B']}=$B{r + 1})*"
+                        f'({rng["E"]}="{group}")*({rng["A"]}<>"{own}")*ISNUMBER({rng["D"]}),'
+                        f"{rng['D']}),3)}}",
+                    )
+                    r += 1
+        wb.close()
+    base = best_of(1, lambda: recalculated_values(plain, timeout=timeout))
+    full = best_of(1, lambda: recalculated_values(formulas, timeout=timeout))
+    return max(full - base, 0.0)
+
+
+def machine() -> str:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import os
+
+    return f"{platform.system()} {platform.release()}, {os.cpu_count()} kjerner, {cpu}, Python {platform.python_version()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Nasjonal skala: ytelsesmålinger")
+    parser.add_argument("--scales", default="0.1,1")
+    parser.add_argument("--skip-libreoffice", action="store_true")
+    parser.add_argument("--lo-timeout", type=float, default=900)
+    args = parser.parse_args()
+    print(f"Maskin: {machine()}\n")
+    rows = []
+    lo_seconds: float | None = None
+    cube_at_tenth: float | None = None
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for scale in (float(s) for s in args.scales.split(",")):
+            national = generate(scale=scale)
+            path = folder / f"nasjonal_{scale}.xlsx"
+            start = time.perf_counter()
+            write_workbook(national, path)
+            gen = time.perf_counter() - start
+            engine = engine_time(national)
+            read = read_time(path)
+            e2e, peak = end_to_end(path, folder / f"ut_{scale}.xlsx")
+            rows.append((scale, len(national.data), gen, engine, read, e2e, peak))
+            if scale == 0.1:
+                cube_at_tenth = engine
+                if not args.skip_libreoffice:
+                    lo_seconds = libreoffice_one_municipality(
+                        national, folder, timeout=args.lo_timeout
+                    )
+    header = f"{'skala':>6} {'rader':>9} {'lag bok':>8} {'motor':>7} {'les':>7} {'ende-til-ende':>14} {'e2e/les':>8} {'topp MB':>8}"
+    print(header)
+    print("-" * len(header))
+    for scale, n, gen, engine, read, e2e, peak in rows:
+        print(
+            f"{scale:>6} {n:>9} {gen:>7.1f}s {engine:>6.2f}s {read:>6.2f}s {e2e:>13.1f}s {e2e / read:>8.1f} {peak:>8.0f}"
+        )
+    print()
+    full = [r for r in rows if r[0] == 1.0]
+    if full:
+        _, _, _, engine, read, e2e, peak = full[0]
+        print(
+            f"Mål: motor < {GOALS['engine_s']} s: {engine:.2f} s -> {'OK' if engine < GOALS['engine_s'] else 'IKKE NÅDD'}"
+        )
+        ok = e2e <= GOALS["e2e_over_read"] * read
+        print(
+            f"Mål: ende-til-ende <= 2 x lesing: {e2e / read:.1f} x -> {'OK' if ok else 'IKKE NÅDD'}"
+        )
+        print(
+            f"Mål: toppminne < 1,5 GB: {peak:.0f} MB -> {'OK' if peak < GOALS['peak_mb'] else 'IKKE NÅDD'}"
+        )
+    if lo_seconds is not None and cube_at_tenth:
+        ratio = lo_seconds / cube_at_tenth
+        print(
+            f"LibreOffice, én kommune, 1/10 skala: {lo_seconds:.1f} s; motoren, alle kommuner: "
+            f"{cube_at_tenth:.2f} s -> {ratio:.0f} x -> {'OK' if ratio >= GOALS['lo_over_cube'] else 'IKKE NÅDD'}"
+        )
+
+
+if __name__ == "__main__":
+    main()
