@@ -1,0 +1,329 @@
+"""Install the Excel add-in for the current user: ``kommuneokonomi-addin install``.
+
+``install`` does what a user would otherwise do by hand, in plain file operations (no Excel, no
+xlwings import), so it is testable anywhere with ``--mappe``/``--konfig`` pointing at temporary
+folders:
+
+1. checks that the installed xlwings is the version whose VBA the add-in carries (the VBA
+   declares ``xlwings64-<version>.dll``; another version cannot serve the functions);
+2. copies ``kommuneokonomi.xlam`` into Excel's startup folder
+   ``%APPDATA%\\Microsoft\\Excel\\XLSTART``, so Excel loads it at every start;
+3. writes the Python to use into ``%USERPROFILE%\\.kommuneokonomi\\kommuneokonomi.conf``
+   (xlwings' config file format, the file the add-in's xlwings module reads): the interpreter
+   running this command, or the active conda environment, exactly as ``xlwings addin install``
+   does for its own add-in. Other settings in the file are kept.
+
+``remove`` deletes the add-in from the startup folder; ``status`` shows what is installed.
+User-visible text is Norwegian; see ``addin/README.md`` for the design.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import metadata, resources
+from pathlib import Path
+
+__all__ = [
+    "ADDIN_FILE",
+    "XLWINGS_VERSION",
+    "AddinError",
+    "Installation",
+    "bundled_addin",
+    "default_config_file",
+    "default_startup_folder",
+    "install",
+    "interpreter_settings",
+    "main",
+    "read_config",
+    "remove",
+    "write_config",
+]
+
+ADDIN_FILE = "kommuneokonomi.xlam"
+# The xlwings release whose VBA module is inside the add-in (addin/src/xlwings.bas);
+# tests/addin checks that the two agree.
+XLWINGS_VERSION = "0.37.8"
+# Where the add-in lives: package data in an installed wheel, else the repository checkout's
+# build output (editable installs).
+_PACKAGE_PARTS = ("data", "addin", ADDIN_FILE)
+_CHECKOUT_FILE = Path(__file__).resolve().parents[2] / "addin" / "dist" / ADDIN_FILE
+# VBA reads the config file with ``Input #``, in the Windows ANSI code page.
+_CONFIG_ENCODING = "cp1252"
+_OWN_KEYS = ("INTERPRETER_WIN", "CONDA PATH", "CONDA ENV")
+
+
+class AddinError(Exception):
+    """Installation cannot go on; the message is Norwegian and says what to do."""
+
+
+@dataclass(frozen=True)
+class Installation:
+    """What :func:`install` wrote."""
+
+    addin: Path
+    config: Path
+    settings: tuple[tuple[str, str], ...]
+
+
+def bundled_addin() -> bytes:
+    """The add-in's bytes, from the installed package or the repository checkout."""
+    ref = resources.files("kommuneokonomi").joinpath(*_PACKAGE_PARTS)
+    if ref.is_file():
+        return ref.read_bytes()
+    if _CHECKOUT_FILE.is_file():
+        return _CHECKOUT_FILE.read_bytes()
+    raise AddinError(
+        f"fant ikke {ADDIN_FILE} i pakken. Installer pakken på nytt med "
+        "'pip install \"kommuneokonomi[excel]\"', eller bygg tillegget med "
+        "'python scripts/build_addin.py' i kildekoden."
+    )
+
+
+def default_startup_folder(environ: Mapping[str, str] | None = None) -> Path:
+    """Excel's per-user startup folder (``Application.StartupPath``) on Windows."""
+    env = os.environ if environ is None else environ
+    appdata = env.get("APPDATA")
+    if not appdata:
+        raise AddinError(
+            "tillegget installeres i Excels oppstartsmappe på Windows (%APPDATA%\\Microsoft\\"
+            "Excel\\XLSTART), men APPDATA er ikke satt. Oppgi mappen med --mappe."
+        )
+    return Path(appdata) / "Microsoft" / "Excel" / "XLSTART"
+
+
+def default_config_file(environ: Mapping[str, str] | None = None) -> Path:
+    """``%USERPROFILE%\\.kommuneokonomi\\kommuneokonomi.conf``, where the add-in reads settings."""
+    env = os.environ if environ is None else environ
+    home = Path(env["USERPROFILE"]) if env.get("USERPROFILE") else Path.home()
+    return home / ".kommuneokonomi" / "kommuneokonomi.conf"
+
+
+def interpreter_settings(
+    *, executable: str, environ: Mapping[str, str]
+) -> tuple[tuple[str, str], ...]:
+    """The settings that tell the add-in which Python to start.
+
+    As ``xlwings addin install`` does: inside an activated conda environment the conda
+    installation and environment (xlwings activates it before starting Python), otherwise the
+    full path of the interpreter running this command.
+    """
+    conda_env = environ.get("CONDA_DEFAULT_ENV")
+    conda_exe = environ.get("CONDA_EXE")
+    if conda_env and conda_exe:
+        # xlwings wants the installation folder: CONDA_EXE without \Scripts\conda.exe.
+        parts = conda_exe.replace("/", "\\").split("\\")
+        return (("CONDA PATH", "\\".join(parts[:-2])), ("CONDA ENV", conda_env))
+    if not executable:
+        raise AddinError("fant ikke Python-tolken som kjører denne kommandoen (sys.executable).")
+    return (("INTERPRETER_WIN", executable),)
+
+
+def read_config(path: Path) -> list[tuple[str, str]]:
+    """Settings in xlwings' config file format (``"KEY","VALUE"`` per line); [] if no file."""
+    if not path.exists():
+        return []
+    settings: list[tuple[str, str]] = []
+    for line in path.read_bytes().decode(_CONFIG_ENCODING, errors="replace").splitlines():
+        text = line.strip()
+        if not text:
+            continue
+        key, sep, value = text.partition(",")
+        if not sep:
+            continue
+        settings.append((key.strip().strip('"'), value.strip().strip('"')))
+    return settings
+
+
+def write_config(path: Path, settings: Sequence[tuple[str, str]]) -> None:
+    """Write ``settings`` into ``path``, keeping any other keys already there.
+
+    Keys are compared without regard to case (as the add-in does); the add-in's own keys
+    (interpreter and conda) are always replaced, so switching between a plain interpreter and
+    conda leaves no stale setting behind.
+    """
+    replaced = {key.upper() for key, _ in settings} | set(_OWN_KEYS)
+    kept = [(k, v) for k, v in read_config(path) if k.upper() not in replaced]
+    lines = []
+    for key, value in [*kept, *settings]:
+        if '"' in key or '"' in value:
+            raise AddinError(f"innstillingen {key!r} kan ikke inneholde anførselstegn: {value!r}")
+        lines.append(f'"{key}","{value}"')
+    text = "\r\n".join(lines) + "\r\n"
+    try:
+        data = text.encode(_CONFIG_ENCODING)
+    except UnicodeEncodeError as error:
+        raise AddinError(
+            f"stien {error.object[error.start : error.end]!r} i innstillingene kan ikke lagres "
+            "slik Excel leser filen (tegnsett Windows-1252). Installer Python i en mappe med "
+            "et enklere navn, eller oppgi tolken med --python."
+        ) from None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def installed_xlwings_version() -> str | None:
+    """The installed xlwings version, read from package metadata (xlwings is not imported)."""
+    try:
+        return metadata.version("xlwings")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _check_xlwings(version: str | None) -> None:
+    if version is None:
+        raise AddinError('xlwings er ikke installert. Kjør: pip install "kommuneokonomi[excel]"')
+    if version != XLWINGS_VERSION:
+        raise AddinError(
+            f"tillegget er laget for xlwings {XLWINGS_VERSION}, men xlwings {version} er "
+            f'installert. Kjør: pip install "xlwings=={XLWINGS_VERSION}"'
+        )
+
+
+def install(
+    *,
+    startup_folder: Path,
+    config_file: Path,
+    settings: Sequence[tuple[str, str]],
+    addin: bytes,
+    xlwings_version: str | None,
+) -> Installation:
+    """Copy the add-in into ``startup_folder`` and write ``settings`` into ``config_file``.
+
+    Raises:
+        AddinError: xlwings is missing or another version, or a file cannot be written (most
+            often because Excel has the add-in open).
+    """
+    _check_xlwings(xlwings_version)
+    target = startup_folder / ADDIN_FILE
+    try:
+        startup_folder.mkdir(parents=True, exist_ok=True)
+        # Written beside the config file, then moved: Excel opens every file in XLSTART, so a
+        # half-written or temporary file must never appear there.
+        config_file.parent.mkdir(parents=True, exist_ok=True)
+        staging = config_file.parent / f"{ADDIN_FILE}.ny"
+        staging.write_bytes(addin)
+        try:
+            os.replace(staging, target)
+        except OSError:
+            target.write_bytes(addin)
+            staging.unlink(missing_ok=True)
+    except PermissionError as error:
+        raise AddinError(
+            f"kan ikke skrive {target}: {error.strerror}. Lukk Excel og prøv igjen."
+        ) from None
+    write_config(config_file, settings)
+    return Installation(addin=target, config=config_file, settings=tuple(settings))
+
+
+def remove(*, startup_folder: Path) -> Path | None:
+    """Delete the add-in from ``startup_folder``; return its path, or None if it was not there."""
+    target = startup_folder / ADDIN_FILE
+    if not target.exists():
+        return None
+    try:
+        target.unlink()
+    except PermissionError as error:
+        raise AddinError(
+            f"kan ikke slette {target}: {error.strerror}. Lukk Excel og prøv igjen."
+        ) from None
+    return target
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kommuneokonomi-addin",
+        description="Installerer Excel-tillegget Kommuneøkonomi for denne brukeren.",
+    )
+    sub = parser.add_subparsers(dest="kommando", required=True)
+    for name, help_text in (
+        (
+            "install",
+            "kopier tillegget til Excels oppstartsmappe og lagre hvilken Python som brukes",
+        ),
+        ("remove", "fjern tillegget fra Excels oppstartsmappe"),
+        ("status", "vis hva som er installert"),
+    ):
+        cmd = sub.add_parser(name, help=help_text)
+        cmd.add_argument(
+            "--mappe",
+            type=Path,
+            help="Excels oppstartsmappe (standard: %%APPDATA%%\\Microsoft\\Excel\\XLSTART)",
+        )
+        cmd.add_argument(
+            "--konfig",
+            type=Path,
+            help="innstillingsfilen "
+            "(standard: %%USERPROFILE%%\\.kommuneokonomi\\kommuneokonomi.conf)",
+        )
+        if name == "install":
+            cmd.add_argument(
+                "--python",
+                help="Python-tolken tillegget skal starte (standard: den som kjører kommandoen)",
+            )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``kommuneokonomi-addin install | remove | status``; 0 on success, 2 on failure."""
+    args = _parser().parse_args(argv)
+    try:
+        folder: Path = args.mappe or default_startup_folder()
+        config: Path = args.konfig or default_config_file()
+        if args.kommando == "install":
+            settings = (
+                (("INTERPRETER_WIN", args.python),)
+                if args.python
+                else interpreter_settings(executable=sys.executable, environ=os.environ)
+            )
+            result = install(
+                startup_folder=folder,
+                config_file=config,
+                settings=settings,
+                addin=bundled_addin(),
+                xlwings_version=installed_xlwings_version(),
+            )
+            print(f"Tillegget er installert: {result.addin}")
+            print(f"Innstillinger lagret i {result.config}:")
+            for key, value in result.settings:
+                print(f"  {key} = {value}")
+            print()
+            print("Neste steg:")
+            print("  1. Start Excel (lukk og åpne Excel hvis det allerede kjører).")
+            print("     Fanen «Kommuneøkonomi» vises i båndet.")
+            print("  2. Klikk «Importer funksjoner» én gang for å ta i bruk KO_-funksjonene.")
+            print("     Det krever at «Klarer tilgang til objektmodellen for VBA-prosjektet»")
+            print("     er slått på (Fil > Alternativer > Klareringssenter > Makroinnstillinger).")
+        elif args.kommando == "remove":
+            removed = remove(startup_folder=folder)
+            if removed is None:
+                print(f"Tillegget var ikke installert i {folder}.")
+            else:
+                print(f"Tillegget er fjernet: {removed}. Start Excel på nytt.")
+            print(f"Innstillingsfilen {config} er beholdt; slett den selv om du vil.")
+        else:
+            target = folder / ADDIN_FILE
+            if target.exists():
+                print(f"Tillegget er installert: {target}")
+            else:
+                print(f"Tillegget er ikke installert i {folder}.")
+            settings_now = read_config(config)
+            if settings_now:
+                print(f"Innstillinger i {config}:")
+                for key, value in settings_now:
+                    print(f"  {key} = {value}")
+            else:
+                print(f"Ingen innstillingsfil: {config}")
+            version = installed_xlwings_version()
+            print(f"xlwings: {version or 'ikke installert'} (tillegget krever {XLWINGS_VERSION})")
+    except AddinError as error:
+        print(f"Feil: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
