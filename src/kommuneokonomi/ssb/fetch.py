@@ -1,0 +1,1009 @@
+"""Fetch KOSTRA figures from SSB into a savings workbook's ``tblData``.
+
+The settings table ``tblHenting`` (sheet ``Henting``) says what to fetch, one indicator per
+row: ``Tabell`` (SSB table number), ``Innhold`` (its ContentsCode), ``Indikator`` (our id in
+tblData), ``Kommuner`` (a group in tblKommuner such as ``ASSS``, names or numbers, comma
+separated) and ``År`` (``2015-2018`` or ``2015, 2016``); optionally ``Utvalg`` (one value for
+each further dimension of the table, e.g. ``KOKfunksjon0000=202; KOKart0000=AGD2``) and
+``Regionvariabel`` (default ``KOKkommuneregion0000``; ``Region`` for most non-KOSTRA tables).
+
+Steps (:func:`hent`): read tblHenting and tblKommuner; resolve each municipality to a series of
+numbers over the years (:mod:`.regions`); group the rows by table into requests, split them
+under the API's limits and send them paced (:mod:`.client`), or replay them from the cache
+(:mod:`.cache`) with ``offline``; decode the JSON-stat2 responses (:mod:`.jsonstat`); build one
+tblData row per municipality, year and indicator; then merge them into tblData: rows with the
+same Kommune, År and Indikator are replaced, new ones appended, with the missing-value symbol
+in ``Merknad`` (the value left empty, never 0) and the provenance in ``Kilde`` (table,
+contents code, municipality number, fetch time and the cached response's key). Only tblData
+changes, through a temporary file and an atomic rename; if anything fails, nothing is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import openpyxl
+import pandas as pd
+from openpyxl.utils.cell import range_boundaries
+from openpyxl.worksheet.table import Table, TableColumn
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..errors import InputError, InputErrors, KommuneokonomiError, LayoutError, Location
+from ..workbook.files import FileBook, _patch_cached_values, atomic_target
+from ..workbook.layout import DATA, KOMMUNER, Column, TableSpec
+from ..workbook.tables import RawTable, ReadTable, cell_address, column_letter, to_frame
+from .cache import CachedResponse, ResponseCache, default_cache_dir
+from .client import PxWebClient, Query
+from .errors import FetchError
+from .jsonstat import Dataset, parse_dataset
+from .regions import Municipality, Renumbering, load_renumbering, normalize_number
+
+__all__ = [
+    "CONTENTS_DIM",
+    "DATA_HEADERS",
+    "HENTING",
+    "REGION_DIM",
+    "TIME_DIM",
+    "BookReader",
+    "Collected",
+    "HentResult",
+    "MergePlan",
+    "Progress",
+    "TableEdit",
+    "collect",
+    "hent",
+    "parse_years",
+    "plan_merge",
+    "plan_table_edit",
+]
+
+REGION_DIM = "KOKkommuneregion0000"
+CONTENTS_DIM = "ContentsCode"
+TIME_DIM = "Tid"
+
+#: The settings table that drives the fetch (to move to workbook/layout.py).
+HENTING = TableSpec(
+    "tblHenting",
+    "Henting",
+    (
+        Column("Tabell", "tabell", width=10),
+        Column("Innhold", "innhold", width=18),
+        Column("Indikator", "indikator", width=30),
+        Column("Kommuner", "kommuner", width=30),
+        Column("År", "aar", width=14),
+        Column("Utvalg", "utvalg", required=False, width=34),
+        Column("Regionvariabel", "regionvariabel", required=False, width=22),
+    ),
+    description=(
+        "Hva som hentes fra SSB: tabellnummer, innholdskode (ContentsCode), indikatoren i "
+        "tblData, kommuner (en gruppe i tblKommuner eller en liste) og år (f.eks. 2015-2018)."
+    ),
+)
+
+#: tblData's headers as fetched rows carry them (Merknad and Kilde are extra columns).
+DATA_HEADERS = ("Kommune", "År", "Indikator", "Verdi", "Merknad", "Kilde")
+_FIELDS = ("kommune", "aar", "indikator", "verdi", "merknad", "kilde")
+
+#: progress(done, total, what): called with 0 before the first request and after each one.
+Progress = Callable[[int, int, str], None]
+
+_CODE = re.compile(r"^[A-Za-z0-9_.\-]+$")
+_GROUP_CODE = re.compile(r"^[A-Z][A-Z0-9]+$")  # KOSTRA group codes such as EKG12, EAKUO
+_YEAR_RANGE = re.compile(r"^(\d{4})\s*(?:-|–|—|\.\.)\s*(\d{4})$")
+
+
+# --------------------------------------------------------------------------------------------
+# Reading tblHenting
+# --------------------------------------------------------------------------------------------
+
+
+def parse_years(text: object) -> list[int]:
+    """``"2015-2018"`` -> [2015, 2016, 2017, 2018]; ``"2015, 2017"``; ``2023``.
+
+    Raises:
+        ValueError: with a Norwegian reason.
+    """
+    value = "" if text is None else str(text).strip()
+    if not value:
+        raise ValueError("cellen er tom; skriv år som 2015-2018 eller 2015, 2016")
+    years: list[int] = []
+    for part in re.split(r"[,;]", value):
+        part = part.strip()
+        if not part:
+            continue
+        m = _YEAR_RANGE.match(part)
+        if m:
+            first, last = int(m.group(1)), int(m.group(2))
+            if first > last:
+                raise ValueError(f"'{part}': første år er etter siste år")
+            span = range(first, last + 1)
+        elif re.fullmatch(r"\d{4}", part):
+            span = range(int(part), int(part) + 1)
+        elif re.fullmatch(r"\d{4}\.\d{1,4}", part):
+            raise ValueError(
+                f"'{part}' er et desimaltall (Excel leste trolig «{part.replace('.', ',')}» som "
+                "et tall); skriv årene med bindestrek eller semikolon, f.eks. 2015-2016 eller "
+                "2015; 2016"
+            )
+        else:
+            raise ValueError(f"'{part}' er ikke et år; skriv f.eks. 2015-2018 eller 2015, 2016")
+        for year in span:
+            if not 1900 <= year <= 2100:
+                raise ValueError(f"{year} er ikke et rimelig årstall")
+            if year not in years:
+                years.append(year)
+    return sorted(years)
+
+
+def _table_id(text: object) -> str:
+    value = "" if text is None else str(text).strip()
+    if not value:
+        raise ValueError("cellen er tom; skriv SSB-tabellens nummer, f.eks. 12134")
+    if not _CODE.match(value):
+        raise ValueError(f"'{value}' er ikke et tabellnummer (f.eks. 12134)")
+    return value.zfill(5) if value.isdigit() else value
+
+
+def _code(text: object, what: str) -> str:
+    value = "" if text is None else str(text).strip()
+    if not value:
+        raise ValueError(f"cellen er tom; skriv {what}")
+    if not _CODE.match(value):
+        raise ValueError(f"'{value}' er ikke én kode; skriv {what}")
+    return value
+
+
+def _selection(text: object) -> dict[str, str]:
+    """``"KOKfunksjon0000=202; KOKart0000=AGD2"`` -> {dimension: one value code}."""
+    value = "" if text is None else str(text).strip()
+    out: dict[str, str] = {}
+    for part in re.split(r"[;\n]", value):
+        part = part.strip()
+        if not part:
+            continue
+        dim, sep, code = part.partition("=")
+        dim, code = dim.strip(), code.strip()
+        if not sep or not _CODE.match(dim) or not _CODE.match(code):
+            raise ValueError(
+                f"'{part}' er ikke et utvalg; skriv VARIABEL=KODE, flere skilt med semikolon "
+                "(f.eks. KOKfunksjon0000=202; KOKart0000=AGD2), én kode per variabel"
+            )
+        out[dim] = code
+    return out
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One validated tblHenting row."""
+
+    index: int
+    table: str
+    contents: str
+    indicator: str
+    members: tuple[Municipality, ...]
+    years: tuple[int, ...]
+    selection: tuple[tuple[str, str], ...]
+    region_dim: str
+
+    @property
+    def group(self) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+        return (self.table, self.region_dim, self.selection)
+
+
+class _Members:
+    """Resolves the ``Kommuner`` cell through tblKommuner and the renumbering table."""
+
+    def __init__(self, kommuner: pd.DataFrame | None, renumbering: Renumbering) -> None:
+        self.renumbering = renumbering
+        self.rows: list[dict[str, Any]] = (
+            []
+            if kommuner is None
+            else [{str(k): v for k, v in r.items()} for r in kommuner.to_dict("records")]
+        )
+
+    def _numbers(self, row: dict[str, Any]) -> list[str]:
+        raw = row.get("kommunenummer")
+        text = "" if raw is None else str(raw)
+        out = []
+        for part in re.split(r"[,;/\s]+", text.strip()):
+            if part:
+                out.append(normalize_number(part) or part)
+        return out
+
+    def _from_row(self, row: dict[str, Any]) -> Municipality:
+        name = str(row.get("kommune") or "").strip()
+        codes = self._numbers(row)
+        if not codes:
+            found = self.renumbering.by_name(name)
+            if len(found) == 1:
+                return found[0].named(name)
+            raise ValueError(
+                f"kommunen '{name}' i tblKommuner har ikke noe kommunenummer; skriv det i "
+                "kolonnen Kommunenummer"
+            )
+        series = {self.renumbering.by_number(c) for c in codes}
+        if len(series) == 1 and None not in series:
+            (known,) = series
+            assert known is not None
+            return known.named(name)
+        return Municipality.of_numbers(name, codes)
+
+    def _name_for(self, m: Municipality) -> Municipality:
+        """The series named as tblKommuner names it, if one of its numbers is there."""
+        codes = {p.code for p in m.periods}
+        for row in self.rows:
+            if codes & set(self._numbers(row)):
+                return m.named(str(row.get("kommune") or m.name).strip())
+        return m
+
+    def resolve(self, text: object) -> list[Municipality]:
+        value = "" if text is None else str(text)
+        tokens = [t.strip() for t in re.split(r"[,;\n]", value) if t.strip()]
+        if not tokens:
+            raise ValueError("cellen er tom; skriv en gruppe (f.eks. ASSS) eller kommuner")
+        out: dict[str, Municipality] = {}
+        for token in tokens:
+            for m in self._token(token):
+                out.setdefault(m.key, m)
+        return list(out.values())
+
+    def _token(self, token: str) -> list[Municipality]:
+        key = token.casefold()
+        group = [r for r in self.rows if str(r.get("gruppe") or "").strip().casefold() == key]
+        if group:
+            return [self._from_row(r) for r in group]
+        named = [r for r in self.rows if str(r.get("kommune") or "").strip().casefold() == key]
+        if named:
+            return [self._from_row(named[0])]
+        builtin = self.renumbering.group(token)
+        if builtin is not None:
+            return [self._name_for(m) for m in builtin]
+        number = normalize_number(token)
+        if number is not None:
+            for row in self.rows:
+                if number in self._numbers(row):
+                    return [self._from_row(row)]
+            known = self.renumbering.by_number(number)
+            if known is not None:
+                return [self._name_for(known)]
+            return [Municipality.of_numbers("", [number])]  # named from SSB's label
+        found = self.renumbering.by_name(token)
+        if len(found) == 1:
+            return [self._name_for(found[0])]
+        if _GROUP_CODE.match(token):
+            return [Municipality.of_numbers(token, [token])]
+        if re.fullmatch(r"\d+\.\d+", token):
+            raise ValueError(
+                f"'{token}' er et desimaltall (Excel leste trolig kommunenumrene som ett tall); "
+                "skill kommunenumre med semikolon, f.eks. 0301; 4601"
+            )
+        raise ValueError(
+            f"ukjent kommune eller gruppe '{token}': finnes ikke i tblKommuner (Kommune, "
+            "Kommunenummer eller Gruppe) eller i pakkens kommunenummertabell; skriv "
+            "kommunenummeret eller legg kommunen inn i tblKommuner"
+        )
+
+
+def _read_rows(henting: ReadTable, members: _Members) -> list[_Row]:
+    problems: list[KommuneokonomiError] = []
+    rows: list[_Row] = []
+    frame = henting.frame
+    if frame.empty:
+        raise InputError(
+            "tabellen tblHenting har ingen rader; skriv én rad per indikator som skal hentes",
+            code="tom_tabell",
+            location=henting.raw.location(None, 0),
+        )
+    for i, rec in enumerate(frame.to_dict("records")):
+        parsed: dict[str, Any] = {}
+        readers: list[tuple[str, str, Callable[[object], Any]]] = [
+            ("tabell", "Tabell", _table_id),
+            ("innhold", "Innhold", lambda v: _code(v, "innholdskoden (f.eks. KOSAGD230000)")),
+            ("indikator", "Indikator", lambda v: _code(v, "indikatorens id i tblData")),
+            ("kommuner", "Kommuner", members.resolve),
+            ("aar", "År", parse_years),
+            ("utvalg", "Utvalg", _selection),
+            (
+                "regionvariabel",
+                "Regionvariabel",
+                lambda v: _code(v or REGION_DIM, "navnet på regionvariabelen (f.eks. Region)"),
+            ),
+        ]
+        for name, header, read in readers:
+            try:
+                parsed[name] = read(rec.get(name))
+            except ValueError as exc:
+                problems.append(
+                    InputError(
+                        f"kolonnen '{header}': {exc}",
+                        code="ugyldig_henting",
+                        location=henting.cells.get((i, name)) or henting.raw.location(i, 0),
+                    )
+                )
+        if len(parsed) == len(readers):
+            rows.append(
+                _Row(
+                    index=i,
+                    table=parsed["tabell"],
+                    contents=parsed["innhold"],
+                    indicator=parsed["indikator"],
+                    members=tuple(parsed["kommuner"]),
+                    years=tuple(parsed["aar"]),
+                    selection=tuple(sorted(parsed["utvalg"].items())),
+                    region_dim=parsed["regionvariabel"],
+                )
+            )
+    InputErrors.raise_if_any(problems)
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+# Requests
+# --------------------------------------------------------------------------------------------
+
+
+_Group = tuple[str, str, tuple[tuple[str, str], ...]]
+
+
+def _queries(rows: Sequence[_Row]) -> list[tuple[Query, _Group]]:
+    """One request per (table, region dimension, further selection), before splitting."""
+    groups: dict[_Group, list[_Row]] = {}
+    for row in rows:
+        groups.setdefault(row.group, []).append(row)
+    queries = []
+    for group, members in groups.items():
+        table, region_dim, selection = group
+        regions: dict[str, None] = {}
+        contents: dict[str, None] = {}
+        years: set[int] = set()
+        for row in members:
+            contents[row.contents] = None
+            years.update(row.years)
+            for m in row.members:
+                for code in m.codes_in(row.years):
+                    regions[code] = None
+        choice: dict[str, list[str]] = {
+            region_dim: list(regions),
+            CONTENTS_DIM: list(contents),
+            TIME_DIM: [str(y) for y in sorted(years)],
+        }
+        for dim, code in selection:
+            choice[dim] = [code]
+        queries.append((Query.of(table, choice), group))
+    return queries
+
+
+@dataclass(frozen=True)
+class _Cell:
+    value: float
+    status: str | None
+    label: str
+    source: CachedResponse
+
+
+@dataclass
+class _Cells:
+    """Decoded cells by (table, region dim, selection, region, contents, year)."""
+
+    cells: dict[tuple[Any, ...], _Cell] = field(default_factory=dict)
+
+    def add(self, query: Query, group: _Group, dataset: Dataset, src: CachedResponse) -> None:
+        table, region_dim, selection = group
+        asked = dict(query.selection)
+        for dim in (region_dim, CONTENTS_DIM, TIME_DIM):
+            if dim not in dataset.ids:
+                raise FetchError(
+                    f"svaret fra SSB for {query.describe()} mangler variabelen {dim} "
+                    f"(variablene er {', '.join(dataset.ids)}); sjekk Regionvariabel i tblHenting",
+                    code="ssb_ufullstendig_svar",
+                )
+        for d in dataset.dimensions:
+            if d.id not in (region_dim, CONTENTS_DIM, TIME_DIM) and len(d.codes) > 1:
+                raise FetchError(
+                    f"svaret fra SSB for {query.describe()} har {len(d.codes)} verdier for "
+                    f"{d.id} ({d.label}); velg én i kolonnen Utvalg i tblHenting, "
+                    f"f.eks. {d.id}={d.codes[0]}",
+                    code="ssb_ufullstendig_svar",
+                )
+        frame = dataset.frame()
+        regions_asked, contents_asked = set(asked[region_dim]), set(asked[CONTENTS_DIM])
+        regions = dataset.dimension(region_dim)
+        labels = dict(zip(regions.codes, regions.labels, strict=True))
+        for region, contents, year, value, status in zip(
+            frame[region_dim],
+            frame[CONTENTS_DIM],
+            frame[TIME_DIM],
+            frame["value"],
+            frame["status"],
+            strict=True,
+        ):
+            if region not in regions_asked or contents not in contents_asked:
+                continue
+            self.cells[(table, region_dim, selection, region, contents, str(year))] = _Cell(
+                float(value), status, labels[region], src
+            )
+
+    def get(self, row: _Row, region: str, year: int) -> _Cell | None:
+        return self.cells.get(
+            (row.table, row.region_dim, row.selection, region, row.contents, str(year))
+        )
+
+
+def _label_name(label: str, code: str) -> str:
+    """A name from SSB's region label: ``"5001 Trondheim"`` -> ``Trondheim``."""
+    text = re.sub(rf"^{re.escape(code)}\s*[:\-]?\s*", "", label.strip())
+    return text or code
+
+
+def _kilde(row: _Row, region: str, cell: _Cell) -> str:
+    when = cell.source.fetched_at
+    selection = "".join(f", {d}={c}" for d, c in row.selection)
+    return (
+        f"SSB tabell {row.table} ({row.contents}{selection}), {row.region_dim}={region}, "
+        f"hentet {when:%d.%m.%Y kl. %H:%M} [svar {cell.source.key[:12]}]"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Collecting the rows
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Collected:
+    """What a fetch produced, before it is written anywhere.
+
+    Attributes:
+        rows: one row per municipality, year and indicator, columns ``kommune``, ``aar``,
+            ``indikator``, ``verdi`` (float or None), ``merknad`` (the SSB symbol or None),
+            ``kilde`` (provenance text).
+        requests: requests made or replayed (after splitting).
+        from_cache: of which replayed from the cache.
+        http_calls: HTTP calls made (retries included).
+    """
+
+    rows: pd.DataFrame
+    requests: int = 0
+    from_cache: int = 0
+    http_calls: int = 0
+
+    @property
+    def missing(self) -> int:
+        """Rows without a value (a missing-value symbol in ``merknad``, or none)."""
+        return int(self.rows["verdi"].isna().sum()) if len(self.rows) else 0
+
+
+class BookReader(Protocol):
+    """What :func:`collect` reads from a workbook: FileBook, or a live-workbook adapter."""
+
+    @property
+    def name(self) -> str: ...
+
+    def table_names(self) -> set[str]: ...
+
+    def read_table(self, spec: TableSpec) -> RawTable: ...
+
+
+def _read_settings(book: BookReader) -> tuple[ReadTable, pd.DataFrame | None]:
+    names = book.table_names()
+    if HENTING.name not in names:
+        raise LayoutError(
+            f"fant ikke tabellen {HENTING.name}, som sier hva som skal hentes fra SSB; legg til "
+            f"arket '{HENTING.sheet}' med en tabell {HENTING.name} med kolonnene "
+            f"{', '.join(HENTING.headers[:5])} (valgfritt: Utvalg, Regionvariabel)",
+            code="mangler_tabell",
+            location=Location(file=book.name, sheet=HENTING.sheet),
+        )
+    henting = to_frame(book.read_table(HENTING), HENTING)
+    kommuner = None
+    if KOMMUNER.name in names:
+        kommuner = to_frame(book.read_table(KOMMUNER), KOMMUNER).frame
+    return henting, kommuner
+
+
+def collect(
+    book: BookReader,
+    *,
+    client: PxWebClient,
+    cache: ResponseCache,
+    offline: bool = False,
+    progress: Progress | None = None,
+    now: dt.datetime | None = None,
+) -> Collected:
+    """Read tblHenting, fetch (or replay) every request, and build the tblData rows.
+
+    Args:
+        book: the workbook: a FileBook, or a live-workbook adapter with the same
+            ``name``, ``table_names`` and ``read_table`` (:class:`BookReader`).
+        client: the HTTP client (its limits also decide how requests are split offline).
+        cache: where raw responses are stored and, offline, replayed from.
+        offline: replay from ``cache`` only; a request not cached is an error.
+        progress: called as ``progress(done, total, what)``.
+        now: the fetch time to record (default: the clock, per response).
+
+    Raises:
+        LayoutError, InputError(s): tblHenting is missing or has bad cells.
+        FetchError: a request failed or, offline, is not cached.
+    """
+    henting, kommuner = _read_settings(book)
+    rows = _read_rows(henting, _Members(kommuner, load_renumbering()))
+    parts: list[tuple[Query, _Group]] = []
+    for query, group in _queries(rows):
+        parts.extend((part, group) for part in client.plan(query))
+    cells = _Cells()
+    total = len(parts)
+    from_cache = 0
+    if progress:
+        progress(0, total, "")
+    calls_before = client.calls
+    for done, (part, group) in enumerate(parts, start=1):
+        what = part.describe()
+        if offline:
+            source = cache.get(part)
+            if source is None:
+                raise FetchError(
+                    f"--offline: svaret på {what} finnes ikke i mellomlageret {cache.folder} "
+                    f"(nøkkel {part.key()[:12]}); hent uten --offline først",
+                    code="mangler_i_cache",
+                )
+            from_cache += 1
+            dataset = parse_dataset(source.body)
+        else:
+            response = client.get(part)
+            dataset = parse_dataset(response.body)  # validate before caching
+            fetched_at = now or dt.datetime.now().astimezone().replace(microsecond=0)
+            source = cache.put(part, response, fetched_at)
+        cells.add(part, group, dataset, source)
+        if progress:
+            progress(done, total, what)
+    return Collected(
+        rows=_build_rows(rows, cells, henting),
+        requests=total,
+        from_cache=from_cache,
+        http_calls=client.calls - calls_before,
+    )
+
+
+def _build_rows(rows: Sequence[_Row], cells: _Cells, henting: ReadTable) -> pd.DataFrame:
+    out: list[dict[str, object]] = []
+    seen: dict[tuple[str, int, str], int] = {}
+    problems: list[KommuneokonomiError] = []
+    for row in rows:
+        for m in row.members:
+            for year in row.years:
+                codes = m.codes_for(year)
+                found = [(c, cells.get(row, c, year)) for c in codes]
+                present = [(c, cell) for c, cell in found if cell is not None]
+                if not present:
+                    if not codes:
+                        continue  # the municipality did not exist that year (e.g. Lillestrøm 2019)
+                    raise FetchError(
+                        f"svaret fra SSB mangler tall for {m.name or codes[0]} "
+                        f"({', '.join(codes)}), {row.contents}, {year} i tabell {row.table}",
+                        code="ssb_ufullstendig_svar",
+                    )
+                code, cell = next(
+                    ((c, x) for c, x in present if not math.isnan(x.value)), present[0]
+                )
+                name = m.name or _label_name(cell.label, code)
+                key = (name.casefold(), year, row.indicator.casefold())
+                if key in seen:
+                    problems.append(
+                        InputError(
+                            f"{name}, {year}, {row.indicator} hentes to ganger (også fra rad "
+                            f"{seen[key] + 1} i tblHenting)",
+                            code="duplikat",
+                            location=henting.cells.get((row.index, "indikator")),
+                        )
+                    )
+                    continue
+                seen[key] = row.index
+                missing = math.isnan(cell.value)
+                value: float | int | None = None
+                if not missing:
+                    value = int(cell.value) if cell.value.is_integer() else cell.value
+                out.append(
+                    {
+                        "kommune": name,
+                        "aar": year,
+                        "indikator": row.indicator,
+                        "verdi": value,
+                        "merknad": cell.status,
+                        "kilde": _kilde(row, code, cell),
+                    }
+                )
+    InputErrors.raise_if_any(problems)
+    return pd.DataFrame(out, columns=list(_FIELDS), dtype=object)
+
+
+# --------------------------------------------------------------------------------------------
+# Merging into tblData
+# --------------------------------------------------------------------------------------------
+
+
+def _key(kommune: object, aar: object, indikator: object) -> tuple[str, int, str] | None:
+    if kommune is None or indikator is None or aar is None:
+        return None
+    try:
+        year = int(float(str(aar).strip().replace(",", ".")))
+    except ValueError:
+        return None
+    name, ind = str(kommune).strip().casefold(), str(indikator).strip().casefold()
+    return (name, year, ind) if name and ind else None
+
+
+@dataclass
+class MergePlan:
+    """How fetched rows go into an existing table (pure; any adapter can apply it).
+
+    Attributes:
+        updates: ``(data row index, {header: value})`` for existing rows that are replaced
+            (only Verdi, Merknad and Kilde are written; the user's cells for Kommune, År,
+            Indikator and any extra columns stay).
+        clear: data rows to blank: further copies of a replaced key.
+        append: new rows, ``{header: value}``, written from row ``first_free`` on.
+        first_free: the first data row after the last non-blank one.
+    """
+
+    updates: list[tuple[int, dict[str, object]]]
+    clear: list[int]
+    append: list[dict[str, object]]
+    first_free: int
+
+    @property
+    def replaced(self) -> int:
+        return len(self.updates)
+
+    @property
+    def added(self) -> int:
+        return len(self.append)
+
+
+def plan_merge(
+    keys: Sequence[tuple[object, object, object]],
+    blank: Sequence[bool],
+    rows: pd.DataFrame,
+) -> MergePlan:
+    """Plan replacing and appending ``rows`` (see :class:`Collected`) in a table.
+
+    Args:
+        keys: per existing data row, its (Kommune, År, Indikator) values.
+        blank: per existing data row, whether all its cells are empty.
+        rows: the fetched rows.
+    """
+    fetched: dict[tuple[str, int, str], dict[str, object]] = {}
+    for raw_rec in rows.to_dict("records"):
+        rec = {str(k): v for k, v in raw_rec.items()}
+        k = _key(rec["kommune"], rec["aar"], rec["indikator"])
+        assert k is not None
+        fetched[k] = {h: rec[f] for h, f in zip(DATA_HEADERS, _FIELDS, strict=True)}
+    updates: list[tuple[int, dict[str, object]]] = []
+    clear: list[int] = []
+    placed: set[tuple[str, int, str]] = set()
+    for i, raw in enumerate(keys):
+        k = _key(*raw)
+        if k is None or k not in fetched:
+            continue
+        if k in placed:
+            clear.append(i)
+            continue
+        placed.add(k)
+        rec = fetched[k]
+        updates.append((i, {h: rec[h] for h in ("Verdi", "Merknad", "Kilde")}))
+    first_free = len(blank)
+    while first_free > 0 and blank[first_free - 1]:
+        first_free -= 1
+    append = [rec for k, rec in fetched.items() if k not in placed]
+    return MergePlan(updates=updates, clear=clear, append=append, first_free=first_free)
+
+
+@dataclass
+class HentResult:
+    """What :func:`hent` did."""
+
+    path: Path
+    cache: Path
+    collected: Collected
+    replaced: int
+    added: int
+    columns_added: list[str]
+
+
+def _cell_value(value: object) -> Any:
+    """A value as a workbook stores it (numbers, text, None; never NaN)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value
+
+
+def _empty(value: object) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "")
+
+
+@dataclass
+class TableEdit:
+    """The cell writes that merge fetched rows into tblData (pure; adapters apply them).
+
+    Coordinates are Excel row and column numbers.
+
+    Attributes:
+        top, left: the table's header cell (unchanged).
+        bottom, right: the table's new last row and column.
+        writes: cells of existing rows and of the header row to set (None clears a cell).
+        first_new: the first row of the appended block.
+        block: the appended rows, ``left..right`` wide (None where nothing is written).
+        formats: number format per column of the appended block.
+        grown: headers that became table columns (taken from beside the table or new).
+        added_columns: headers that did not exist before.
+        plan: the row-level merge plan.
+    """
+
+    top: int
+    left: int
+    bottom: int
+    right: int
+    writes: dict[tuple[int, int], object]
+    first_new: int
+    block: list[list[object]]
+    formats: dict[int, str]
+    grown: list[str]
+    added_columns: list[str]
+    plan: MergePlan
+
+
+def plan_table_edit(
+    bounds: tuple[int, int, int, int],
+    cell: Callable[[int, int], object],
+    rows: pd.DataFrame,
+    *,
+    sheet: str,
+    file: str | None = None,
+) -> TableEdit:
+    """Plan merging ``rows`` into the table at ``bounds`` (min_col, min_row, max_col, max_row).
+
+    Args:
+        cell: the value of any cell of the sheet (row, column); used for the headers, the key
+            columns and to check that cells the table grows into are empty.
+        sheet, file: for error locations.
+
+    Raises:
+        LayoutError: a required column is missing, or there is no room beside or below the
+            table for new columns or rows.
+    """
+    min_col, min_row, max_col, max_row = bounds
+
+    def where(col: int, row: int | None = None) -> Location:
+        return Location(file=file, sheet=sheet, cell=cell_address(row or min_row, col))
+
+    headers = [cell(min_row, c) for c in range(min_col, max_col + 1)]
+    norm = [str(h).strip().casefold() if h is not None else "" for h in headers]
+    positions: dict[str, int] = {}
+    for header in DATA_HEADERS[:4]:
+        if header.casefold() not in norm:
+            raise LayoutError(
+                f"tabellen {DATA.name} mangler kolonnen '{header}'",
+                code="mangler_kolonne",
+                location=where(max_col + 1),
+            )
+        positions[header] = min_col + norm.index(header.casefold())
+    for header in ("Merknad", "Kilde"):
+        if header.casefold() in norm:
+            positions[header] = min_col + norm.index(header.casefold())
+    writes: dict[tuple[int, int], object] = {}
+    grown: list[str] = []
+    added_columns: list[str] = []
+    missing = [h for h in ("Merknad", "Kilde") if h not in positions]
+    # a header right beside the table (like the templates' Kilde) is taken into it
+    while missing:
+        beside = str(cell(min_row, max_col + 1) or "").strip().casefold()
+        match = [h for h in missing if beside == h.casefold()]
+        if not match:
+            break
+        max_col += 1
+        positions[match[0]] = max_col
+        grown.append(match[0])
+        missing.remove(match[0])
+    for header in missing:
+        col = max_col + 1
+        for r in range(min_row, max_row + len(rows) + 1):
+            if not _empty(cell(r, col)):
+                raise LayoutError(
+                    f"tabellen {DATA.name} trenger kolonnen '{header}', men kolonnen til høyre "
+                    f"for tabellen er ikke tom (celle {cell_address(r, col)}); legg "
+                    "kolonnene Merknad og Kilde til i tabellen, eller flytt det som står der",
+                    code="ikke_plass",
+                    location=where(col, r),
+                )
+        writes[(min_row, col)] = header
+        max_col = col
+        positions[header] = col
+        grown.append(header)
+        added_columns.append(header)
+
+    body = range(min_row + 1, max_row + 1)
+    keys = [
+        (cell(r, positions["Kommune"]), cell(r, positions["År"]), cell(r, positions["Indikator"]))
+        for r in body
+    ]
+    blank = [
+        all(_empty(cell(r, c)) for c in range(min_col, max_col + 1) if (min_row, c) not in writes)
+        for r in body
+    ]
+    plan = plan_merge(keys, blank, rows)
+    for i, values in plan.updates:
+        for header, value in values.items():
+            writes[(min_row + 1 + i, positions[header])] = _cell_value(value)
+    for i in plan.clear:
+        for c in range(min_col, max_col + 1):
+            writes[(min_row + 1 + i, c)] = None
+    first = min_row + 1 + plan.first_free
+    last = first + len(plan.append) - 1
+    for r in range(max_row + 1, last + 1):
+        for c in range(min_col, max_col + 1):
+            if not _empty(cell(r, c)):
+                raise LayoutError(
+                    f"det er ikke plass til {len(plan.append)} nye rader under tabellen "
+                    f"{DATA.name}: cellen {cell_address(r, c)} er ikke tom",
+                    code="ikke_plass",
+                    location=where(c, r),
+                )
+    block: list[list[object]] = [[None] * (max_col - min_col + 1) for _ in plan.append]
+    for j, values in enumerate(plan.append):
+        for header, value in values.items():
+            block[j][positions[header] - min_col] = _cell_value(value)
+    formats = {
+        positions[c.header]: c.number_format for c in DATA.columns if c.number_format is not None
+    }
+    return TableEdit(
+        top=min_row,
+        left=min_col,
+        bottom=max(max_row, last),
+        right=max_col,
+        writes=writes,
+        first_new=first,
+        block=block,
+        formats=formats,
+        grown=grown,
+        added_columns=added_columns,
+        plan=plan,
+    )
+
+
+def _table_sheet(wb: Any, name: str) -> tuple[Worksheet, Table]:
+    for ws in wb.worksheets:
+        if name in ws.tables:
+            return ws, ws.tables[name]
+    raise LayoutError(f"fant ikke tabellen {name}", code="mangler_tabell")
+
+
+def _apply_file(wb: Any, values_wb: Any, rows: pd.DataFrame, file_name: str) -> TableEdit:
+    """Merge ``rows`` into tblData of the formula workbook ``wb`` (in memory)."""
+    ws, table = _table_sheet(wb, DATA.name)
+    vws = values_wb[ws.title]
+    bounds = tuple(int(x) for x in range_boundaries(table.ref))  # type: ignore[arg-type]
+
+    def cell(row: int, col: int) -> object:
+        value = ws.cell(row, col).value
+        if value is not None and not (isinstance(value, str) and value.startswith("=")):
+            return value
+        return vws.cell(row, col).value if value is not None else None
+
+    edit = plan_table_edit(
+        (bounds[0], bounds[1], bounds[2], bounds[3]), cell, rows, sheet=ws.title, file=file_name
+    )
+    for (r, c), value in edit.writes.items():
+        ws.cell(r, c).value = _cell_value(value)
+    for j, values in enumerate(edit.block):
+        for k, value in enumerate(values):
+            if value is None:
+                continue
+            target = ws.cell(edit.first_new + j, edit.left + k)
+            target.value = _cell_value(value)
+            if isinstance(value, str) and value.startswith("="):
+                target.data_type = "s"  # text from SSB is never a formula
+            number_format = edit.formats.get(edit.left + k)
+            if number_format:
+                target.number_format = number_format
+    ref = f"{cell_address(edit.top, edit.left)}:{cell_address(edit.bottom, edit.right)}"
+    table.ref = ref
+    if table.autoFilter is not None:
+        table.autoFilter.ref = ref
+    if edit.grown and table.tableColumns:
+        next_id = max(int(c.id) for c in table.tableColumns) + 1
+        for header in edit.grown:
+            table.tableColumns.append(TableColumn(id=next_id, name=header))
+            next_id += 1
+    for header in edit.added_columns:
+        col = edit.left + [
+            str(ws.cell(edit.top, c).value) for c in range(edit.left, edit.right + 1)
+        ].index(header)
+        ws.column_dimensions[column_letter(col)].width = 16 if header == "Merknad" else 70
+    return edit
+
+
+def _cached_formula_values(wb: Any, values_wb: Any) -> dict[str, dict[str, float | str | None]]:
+    """The last calculated values of every formula cell, to put back after saving."""
+    cached: dict[str, dict[str, float | str | None]] = {}
+    for ws in wb.worksheets:
+        vws = values_wb[ws.title]
+        values: dict[str, float | str | None] = {}
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    v = vws[cell.coordinate].value
+                    if isinstance(v, bool) or not isinstance(v, int | float | str):
+                        continue
+                    values[cell.coordinate] = v
+        if values:
+            cached[ws.title] = values
+    return cached
+
+
+def hent(
+    path: str | os.PathLike[str],
+    *,
+    api_url: str | None = None,
+    offline: bool = False,
+    cache_dir: str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
+    now: dt.datetime | None = None,
+    client: PxWebClient | None = None,
+) -> HentResult:
+    """Fetch the figures tblHenting asks for and write them into tblData of ``path``.
+
+    Args:
+        path: the savings workbook (.xlsx/.xlsm); updated in place, atomically.
+        api_url: the API base URL (default: ``$KOMMUNEOKONOMI_SSB_URL`` or SSB's).
+        offline: replay every response from the cache; never touch the network.
+        cache_dir: the cache folder (default ``<stem>.ssb-cache`` beside the workbook).
+        progress: ``progress(done, total, what)`` after each request.
+        now: the fetch time to record (tests); default the clock.
+        client: a ready client (tests: small limits, a fake clock); ``api_url`` is then unused.
+
+    Raises:
+        KommuneokonomiError: LayoutError/InputError(s) for the workbook, FetchError for the
+            fetch. The workbook is then unchanged.
+    """
+    target = Path(path)
+    book = FileBook(target)
+    book.read_table(DATA)  # tblData must be there before anything is fetched
+    cache = ResponseCache(cache_dir if cache_dir is not None else default_cache_dir(target))
+    own = client is None
+    http = client or PxWebClient(api_url)
+    try:
+        collected = collect(
+            book, client=http, cache=cache, offline=offline, progress=progress, now=now
+        )
+    finally:
+        if own:
+            http.close()
+    keep_vba = target.suffix.lower() == ".xlsm"
+    try:
+        wb = openpyxl.load_workbook(target, data_only=False, keep_vba=keep_vba)
+        values_wb = openpyxl.load_workbook(target, data_only=True)
+    except (KeyError, ValueError, OSError) as exc:  # pragma: no cover - FileBook read it
+        raise LayoutError(
+            f"filen kan ikke leses som Excel-fil ({type(exc).__name__})",
+            code="ugyldig_fil",
+            location=Location(file=target.name),
+        ) from exc
+    cached = _cached_formula_values(wb, values_wb)
+    edit = _apply_file(wb, values_wb, collected.rows, target.name)
+    with atomic_target(target) as tmp:
+        wb.save(tmp)
+        _patch_cached_values(tmp, cached)
+    return HentResult(
+        path=target,
+        cache=cache.folder,
+        collected=collected,
+        replaced=edit.plan.replaced,
+        added=edit.plan.added,
+        columns_added=edit.added_columns,
+    )

@@ -1,0 +1,410 @@
+"""``hent`` end to end against the local server: tblHenting -> SSB -> tblData."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from kommuneokonomi.errors import InputError, KommuneokonomiError, LayoutError
+from kommuneokonomi.service import recalculate
+from kommuneokonomi.ssb.cache import default_cache_dir
+from kommuneokonomi.ssb.client import PxWebClient
+from kommuneokonomi.ssb.errors import FetchError
+from kommuneokonomi.ssb.fetch import hent, parse_years, plan_merge
+from kommuneokonomi.workbook.build import build_savings_workbook
+from kommuneokonomi.workbook.files import FileBook, write_table
+from kommuneokonomi.workbook.layout import DATA, Column, TableSpec
+from kommuneokonomi.workbook.tables import to_frame
+
+from .books import ASSS4, data_records, henting_row, make_book, read_data
+from .server import FakeClock, FakeSsb, Reply, closed_port_url, problem
+
+NOW = dt.datetime(2025, 6, 20, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+ND, BD = "netto_driftsresultat", "brutto_driftsresultat"
+
+HENTING = [
+    henting_row(12134, "KOSAGD230000", ND, "ASSS", "2017-2020"),
+    henting_row("12134", "KOSAGD100000", BD, "Trondheim, Tromsø, Oslo", "2018 - 2024"),
+]
+
+
+def book(tmp_path: Path, **kw: object) -> Path:
+    return make_book(tmp_path / "analyse.xlsx", HENTING, kommuner=ASSS4, **kw)  # type: ignore[arg-type]
+
+
+def by_key(path: Path) -> dict[tuple[object, object, object], dict[str, object]]:
+    return {(r["Kommune"], r["År"], r["Indikator"]): r for r in data_records(path)}
+
+
+def test_hent_fills_tbldata(ssb: FakeSsb, tmp_path: Path) -> None:
+    path = book(tmp_path)
+    result = hent(path, api_url=ssb.url, now=NOW)
+
+    headers, rows = read_data(path)
+    # the template's Kilde column beside tblData is taken into the table; Merknad is added
+    assert headers == ["Kommune", "År", "Indikator", "Verdi", "Kilde", "Merknad"]
+    assert result.columns_added == ["Merknad"]
+    assert len(rows) == 4 * 4 + 3 * 7 == result.added
+    assert result.replaced == 0
+    assert result.collected.requests == 1 and len(ssb.requests) == 1  # one table, one request
+    data = by_key(path)
+    assert len(data) == len(rows)  # one row per municipality, year and indicator
+    assert {k[0] for k in data} == {"Oslo", "Bergen", "Trondheim", "Stavanger", "Tromsø"}
+
+    # Trondheim across the 2018 renumbering: 1601 in 2017, 5001 from 2018, one name
+    t2017, t2018 = data[("Trondheim", 2017, ND)], data[("Trondheim", 2018, ND)]
+    assert (t2017["Verdi"], t2018["Verdi"]) == (2.8, 2.7)
+    assert "KOKkommuneregion0000=1601" in str(t2017["Kilde"])
+    assert "KOKkommuneregion0000=5001" in str(t2018["Kilde"])
+    # Bergen across 2020 (1201 -> 4601), Tromsø across 2020 and 2024 (1902 -> 5401 -> 5501)
+    assert data[("Bergen", 2019, ND)]["Verdi"] == 1.4
+    assert data[("Bergen", 2020, ND)]["Verdi"] == 1.5
+    assert [data[("Tromsø", y, BD)]["Verdi"] for y in (2019, 2020, 2023, 2024)] == [
+        2.7,
+        3.0,
+        3.9,
+        4.2,
+    ]
+    assert "=5501" in str(data[("Tromsø", 2024, BD)]["Kilde"])
+    assert "=5401" in str(data[("Tromsø", 2023, BD)]["Kilde"])
+
+    # missing values: empty Verdi, SSB's symbol in Merknad, never 0
+    assert data[("Stavanger", 2019, ND)]["Verdi"] is None
+    assert data[("Stavanger", 2019, ND)]["Merknad"] == ":"
+    assert data[("Oslo", 2018, BD)]["Verdi"] is None
+    assert data[("Oslo", 2018, BD)]["Merknad"] == ".."
+    missing = [r for r in data.values() if r["Verdi"] is None]
+    assert len(missing) == result.collected.missing == 2
+    assert all(r["Merknad"] is None for r in data.values() if r["Verdi"] is not None)
+
+    # provenance on every row
+    kilde = str(data[("Oslo", 2020, ND)]["Kilde"])
+    assert kilde.startswith("SSB tabell 12134 (KOSAGD230000), KOKkommuneregion0000=0301, ")
+    assert "hentet 20.06.2025 kl. 09:30 [svar " in kilde
+
+    # the engine reads the result: missing stays missing
+    table = to_frame(FileBook(path).read_table(DATA), DATA).frame
+    assert table["verdi"].isna().sum() == 2
+
+
+def test_cache_holds_every_raw_response_with_provenance(ssb: FakeSsb, tmp_path: Path) -> None:
+    path = book(tmp_path)
+    result = hent(path, api_url=ssb.url, now=NOW)
+    folder = default_cache_dir(path)
+    assert result.cache == folder == tmp_path / "analyse.ssb-cache"
+    metas = sorted(folder.glob("*.meta.json"))
+    assert len(metas) == 1
+    meta = json.loads(metas[0].read_text(encoding="utf-8"))
+    assert meta["tabell"] == "12134"
+    assert meta["hentet"] == NOW.isoformat()
+    assert meta["adresse"].startswith(ssb.url + "tables/12134/data?")
+    assert meta["utvalg"]["ContentsCode"] == ["KOSAGD230000", "KOSAGD100000"]
+    assert "CC BY 4.0" in meta["lisens"]
+    body = (folder / f"{meta['nokkel']}.json").read_bytes()
+    assert json.loads(body)["label"].startswith("12134:")
+    assert meta["nokkel"][:12] in str(data_records(path)[0]["Kilde"])
+
+
+def test_offline_replays_identical_rows(ssb: FakeSsb, tmp_path: Path) -> None:
+    path = book(tmp_path)
+    hent(path, api_url=ssb.url, now=NOW)
+    first = read_data(path)
+    asked = len(ssb.requests)
+
+    result = hent(path, api_url=closed_port_url(), offline=True)
+    assert read_data(path) == first
+    assert len(ssb.requests) == asked  # nothing sent
+    assert result.collected.from_cache == result.collected.requests == 1
+    assert result.replaced == len(first[1]) and result.added == 0
+
+
+def test_refetch_replaces_instead_of_duplicating(ssb: FakeSsb, tmp_path: Path) -> None:
+    path = book(tmp_path)
+    hent(path, api_url=ssb.url, now=NOW)
+    later = NOW + dt.timedelta(days=1)
+    result = hent(path, api_url=ssb.url, now=later)
+    headers, rows = read_data(path)
+    assert len(rows) == 37 and result.replaced == 37 and result.added == 0
+    assert all("hentet 21.06.2025" in str(r[headers.index("Kilde")]) for r in rows)
+
+
+def test_split_requests_with_progress_give_the_same_rows(
+    ssb: FakeSsb, tmp_path: Path, make_client: Callable[..., PxWebClient], clock: FakeClock
+) -> None:
+    whole = book(tmp_path)
+    hent(whole, api_url=ssb.url, now=NOW)
+    split_dir = tmp_path / "delt"
+    split_dir.mkdir()
+    split = book(split_dir)
+    calls: list[tuple[int, int, str]] = []
+    client = make_client(ssb.url, max_cells=20, max_calls=3, window=60.0)
+    result = hent(split, client=client, now=NOW, progress=lambda d, t, w: calls.append((d, t, w)))
+    n = result.collected.requests
+    assert n > 3
+    assert calls[0] == (0, n, "")
+    assert [c[0] for c in calls] == list(range(n + 1))
+    assert calls[-1][0] == calls[-1][1] == n
+    assert calls[1][2].startswith("tabell 12134 (")
+    assert len(clock.sleeps) == (n - 1) // 3  # paced: 3 requests per 60 s
+
+    def strip(path: Path) -> list[tuple[object, ...]]:
+        return sorted(
+            (r["Kommune"], r["År"], r["Indikator"], r["Verdi"], r["Merknad"])
+            for r in data_records(path)
+        )
+
+    assert strip(split) == strip(whole)
+    # and the split fetch replays offline with the same split
+    offline = hent(split, offline=True, client=make_client(ssb.url, max_cells=20))
+    assert offline.collected.from_cache == n
+
+
+def test_429_then_success_during_hent(
+    ssb: FakeSsb, tmp_path: Path, make_client: Callable[..., PxWebClient], clock: FakeClock
+) -> None:
+    ssb.script.append(Reply(429, b"Too many requests", {"Retry-After": "3"}))
+    path = book(tmp_path)
+    result = hent(path, client=make_client(ssb.url), now=NOW)
+    assert clock.sleeps == [3.0]
+    assert result.collected.http_calls == 2
+    assert len(data_records(path)) == 37
+
+
+def test_existing_rows_replaced_kept_and_user_columns_left_alone(
+    ssb: FakeSsb, tmp_path: Path
+) -> None:
+    spec = TableSpec("tblData", "Data", (*DATA.columns, Column("Notat", "notat")))
+    data: list[list[object]] = [
+        ["Trondheim", 2018, ND, 99, "min merknad"],
+        ["Bergen", 2007, ND, "..", "gammel"],
+        ["trondheim", 2018, ND, 98, "dobbel"],  # a second copy of a fetched key
+        ["Trondheim", 2018, "annet", 5, None],
+        [None, None, None, None, None],
+    ]
+    path = make_book(tmp_path / "analyse.xlsx", HENTING, kommuner=ASSS4, data=data, data_spec=spec)
+    result = hent(path, api_url=ssb.url, now=NOW)
+    headers, rows = read_data(path)
+    assert headers == ["Kommune", "År", "Indikator", "Verdi", "Notat", "Merknad", "Kilde"]
+    assert result.replaced == 1
+    assert result.added == 36
+    assert rows[0][:5] == ["Trondheim", 2018, ND, 2.7, "min merknad"]
+    assert str(rows[0][6]).startswith("SSB tabell 12134")
+    assert rows[1] == ["Bergen", 2007, ND, "..", "gammel", None, None]
+    assert rows[2] == ["Trondheim", 2018, "annet", 5, None, None, None]
+    assert len(rows) == 3 + 36
+    # the blank row at the end of the table is reused, the duplicate is blanked
+    raw = FileBook(path).read_table(DATA)
+    assert raw.rows[2] == [None] * 7
+    assert raw.rows[4][0] is not None
+
+
+def test_plan_merge_is_pure_and_reuses_trailing_blank_rows() -> None:
+    import pandas as pd
+
+    fetched = pd.DataFrame(
+        [
+            {
+                "kommune": "Oslo",
+                "aar": 2020,
+                "indikator": "x",
+                "verdi": 1.0,
+                "merknad": None,
+                "kilde": "k1",
+            },
+            {
+                "kommune": "Bergen",
+                "aar": 2020,
+                "indikator": "x",
+                "verdi": None,
+                "merknad": "..",
+                "kilde": "k2",
+            },
+        ],
+        dtype=object,
+    )
+    plan = plan_merge(
+        [("OSLO ", "2020", "X"), (None, None, None), (None, None, None)],
+        [False, True, True],
+        fetched,
+    )
+    assert plan.updates == [(0, {"Verdi": 1.0, "Merknad": None, "Kilde": "k1"})]
+    assert plan.first_free == 1
+    assert plan.append[0]["Kommune"] == "Bergen" and plan.append[0]["Merknad"] == ".."
+
+
+def test_kostra_group_codes_and_unlisted_numbers(ssb: FakeSsb, tmp_path: Path) -> None:
+    path = make_book(
+        tmp_path / "analyse.xlsx",
+        [henting_row(12134, "KOSAGD230000", ND, "4601, EKG12, EAKUO", "2023-2025")],
+    )
+    hent(path, api_url=ssb.url, now=NOW)
+    data = by_key(path)
+    # SSB's published figures (table 12134)
+    assert [data[("Bergen", y, ND)]["Verdi"] for y in (2023, 2024, 2025)] == [0.7, -2.4, 1.0]
+    assert [data[("EKG12", y, ND)]["Verdi"] for y in (2023, 2024, 2025)] == [1.6, 0.1, 3.2]
+    assert [data[("EAKUO", y, ND)]["Verdi"] for y in (2023, 2024, 2025)] == [1.0, -0.3, 2.1]
+
+
+def test_hent_into_the_example_workbook_keeps_output_values(ssb: FakeSsb, tmp_path: Path) -> None:
+    wb = build_savings_workbook(example=True)
+    ws = wb.create_sheet("Henting")
+    from kommuneokonomi.ssb.fetch import HENTING as SPEC
+
+    kommuner = "Oslo, Bergen, Trondheim, Stavanger"
+    write_table(ws, SPEC, [henting_row(12134, "KOSAGD230000", ND, kommuner, "2018")], top=1)
+    path = tmp_path / "eksempel.xlsx"
+    wb.save(path)
+    filebook = FileBook(path)
+    filebook.save_outputs(recalculate(filebook).sheets, path, stamp="test")
+    before = openpyxl.load_workbook(path, data_only=True)
+    before_values = [[c.value for c in row] for row in before["Innsparing"].iter_rows()]
+    n_before = len(data_records(path))
+
+    hent(path, api_url=ssb.url, now=NOW)
+
+    after = openpyxl.load_workbook(path, data_only=True)
+    assert [[c.value for c in row] for row in after["Innsparing"].iter_rows()] == before_values
+    records = data_records(path)
+    assert len(records) == n_before + 4  # Oslo, Bergen, Trondheim, Stavanger (in the fake)
+    new = {r["Kommune"]: r for r in records if r["År"] == 2018}
+    assert new["Trondheim"]["Verdi"] == 2.7  # tblKommuner says 1601; 2018 is 5001
+    assert recalculate(FileBook(path)).lines is not None  # still a valid savings workbook
+
+
+# --- failures leave the workbook unchanged --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("setup", "code", "fragment"),
+    [
+        (lambda s: s.script.append(problem(500, "Internal Server Error")), "ssb_http", "HTTP 500"),
+        (
+            lambda s: s.script.append(Reply(200, b'{"version": "2.0", "class": "dat')),
+            "ssb_ugyldig_svar",
+            "ikke gyldig JSON",
+        ),
+        (
+            lambda s: s.script.append(Reply(200, b'{"class": "dataset", "id": ["A"]}')),
+            "ssb_ugyldig_svar",
+            "ikke et gyldig JSON-stat2-datasett",
+        ),
+    ],
+    ids=["http500", "malformed-json", "not-jsonstat"],
+)
+def test_failed_fetch_leaves_workbook_unchanged(
+    ssb: FakeSsb, tmp_path: Path, setup: Callable[[FakeSsb], None], code: str, fragment: str
+) -> None:
+    path = book(tmp_path)
+    before = path.read_bytes()
+    setup(ssb)
+    with pytest.raises(FetchError) as info:
+        hent(path, api_url=ssb.url, now=NOW)
+    assert info.value.code == code
+    assert fragment in info.value.describe()
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["analyse.xlsx"]
+    assert not list(default_cache_dir(path).glob("*.json"))  # a bad response is not cached
+
+
+def test_server_down_leaves_workbook_unchanged(
+    tmp_path: Path, make_client: Callable[..., PxWebClient]
+) -> None:
+    path = book(tmp_path)
+    before = path.read_bytes()
+    with pytest.raises(FetchError) as info:
+        hent(path, client=make_client(closed_port_url()))
+    assert info.value.code == "ssb_utilgjengelig"
+    assert "fikk ikke kontakt med SSB" in str(info.value)
+    assert path.read_bytes() == before
+
+
+def test_offline_without_cache_is_a_clear_error(tmp_path: Path) -> None:
+    path = book(tmp_path)
+    before = path.read_bytes()
+    with pytest.raises(FetchError) as info:
+        hent(path, offline=True)
+    assert info.value.code == "mangler_i_cache"
+    assert "--offline: svaret på tabell 12134" in info.value.message
+    assert "hent uten --offline først" in info.value.message
+    assert path.read_bytes() == before
+
+
+def test_tampered_cache_is_detected(ssb: FakeSsb, tmp_path: Path) -> None:
+    path = book(tmp_path)
+    hent(path, api_url=ssb.url, now=NOW)
+    (body,) = [p for p in default_cache_dir(path).glob("*.json") if ".meta." not in p.name]
+    body.write_bytes(body.read_bytes().replace(b"2.8", b"9.9"))
+    with pytest.raises(FetchError, match="sjekksummen stemmer ikke"):
+        hent(path, offline=True)
+
+
+def test_bad_henting_cells_are_reported_with_their_cells(tmp_path: Path) -> None:
+    path = make_book(
+        tmp_path / "analyse.xlsx",
+        [
+            henting_row("12134", "KOSAGD230000", ND, "Trondhjem", "2018-2017"),
+            henting_row(None, "KOS AGD", ND, "ASSS", "i fjor", utvalg="KOKart0000"),
+        ],
+        kommuner=ASSS4,
+    )
+    before = path.read_bytes()
+    with pytest.raises(KommuneokonomiError) as info:
+        hent(path)
+    text = info.value.describe()
+    assert "6 feil i inndata" in text
+    assert (
+        "arket 'Henting', celle D2: kolonnen 'Kommuner': ukjent kommune eller gruppe 'Trondhjem'"
+        in text
+    )
+    assert "celle E2: kolonnen 'År': '2018-2017': første år er etter siste år" in text
+    assert "celle A3: kolonnen 'Tabell': cellen er tom" in text
+    assert "celle B3: kolonnen 'Innhold': 'KOS AGD' er ikke én kode" in text
+    assert "celle E3: kolonnen 'År': 'i fjor' er ikke et år" in text
+    assert "celle F3: kolonnen 'Utvalg': 'KOKart0000' er ikke et utvalg" in text
+    assert path.read_bytes() == before
+
+
+def test_missing_henting_table_says_what_to_add(tmp_path: Path) -> None:
+    path = tmp_path / "mal.xlsx"
+    build_savings_workbook(example=False).save(path)
+    with pytest.raises(LayoutError, match="fant ikke tabellen tblHenting"):
+        hent(path, offline=True)
+
+
+def test_duplicate_fetch_rows_are_an_input_error(ssb: FakeSsb, tmp_path: Path) -> None:
+    path = make_book(
+        tmp_path / "analyse.xlsx",
+        [
+            henting_row(12134, "KOSAGD230000", ND, "Bergen", "2020"),
+            henting_row(12134, "KOSAGD100000", ND, "4601", "2020"),
+        ],
+    )
+    with pytest.raises(InputError, match="Bergen, 2020, netto_driftsresultat hentes to ganger"):
+        hent(path, api_url=ssb.url, now=NOW)
+
+
+def test_region_dimension_missing_from_response(ssb: FakeSsb, tmp_path: Path) -> None:
+    path = make_book(
+        tmp_path / "analyse.xlsx",
+        [henting_row(12134, "KOSAGD230000", ND, "Bergen", "2020", regionvariabel="Region")],
+    )
+    with pytest.raises(FetchError, match="HTTP 400"):
+        hent(path, api_url=ssb.url, now=NOW)
+
+
+def test_parse_years() -> None:
+    assert parse_years("2015-2018") == [2015, 2016, 2017, 2018]
+    assert parse_years("2015–2016, 2020") == [2015, 2016, 2020]
+    assert parse_years(2023) == [2023]
+    assert parse_years("2016; 2015") == [2015, 2016]
+    for bad in ("", "15-18", "2018-2015", "1850", "2020-"):
+        with pytest.raises(ValueError):
+            parse_years(bad)
+    # Norwegian Excel reads "2015,2016" as the number 2015.2016
+    with pytest.raises(ValueError, match=r"desimaltall.*2015; 2016"):
+        parse_years(2015.2016)
