@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import __version__
 from .engine.balance import ADVARSEL, AVVIK
@@ -35,6 +35,9 @@ from .errors import InputErrors, KommuneokonomiError
 from .service import Recalculation, recalculate
 from .workbook.files import now_stamp
 from .workbook.live import LiveBook
+
+if TYPE_CHECKING:
+    from .ssb.fetch import HentResult
 
 __all__ = [
     "TITLE",
@@ -204,6 +207,42 @@ def ny_analyse(book: Any, kind: str = "innsparing", *, replace_others: bool = Fa
     return bool(_guarded(book, run))
 
 
+def hent_kostra(book: Any, **options: Any) -> HentResult | None:
+    """«Hent KOSTRA-tall»: fetch what tblHenting asks for from SSB into tblData.
+
+    The same code as ``kommuneokonomi hent`` (:func:`kommuneokonomi.ssb.live.hent_workbook`).
+    A failed fetch (offline, SSB error, bad tblHenting) shows a Norwegian message and changes
+    nothing; a fetch that succeeded shows a summary. ``options`` go to ``hent_workbook``
+    (``api_url``, ``offline``, ``cache_dir``; tests pass a client).
+    """
+    from .ssb.cli import report
+    from .ssb.live import hent_workbook
+
+    status = _StatusBar(book)
+    try:
+        result = hent_workbook(book, status=status, **options)
+    except KommuneokonomiError as exc:
+        problems = list(exc) if isinstance(exc, InputErrors) else [exc]
+        lines = ["Hentingen ble stoppet. Ingenting er endret i arbeidsboken.", ""]
+        lines += [f"- {p.describe()}" for p in problems[:MAX_LISTED]]
+        if len(problems) > MAX_LISTED:
+            lines.append(f"... og {len(problems) - MAX_LISTED} feil til.")
+        _alert(book, "\n".join(lines), critical=True)
+        return None
+    except Exception as exc:
+        _alert(
+            book,
+            f"Det oppstod en uventet feil under hentingen ({type(exc).__name__}). Ingenting er "
+            "endret i arbeidsboken.",
+            critical=True,
+        )
+        raise
+    finally:
+        status.reset()
+    _alert(book, report(result), critical=False)
+    return result
+
+
 # --- RunPython entry points (classic add-in) ------------------------------------------------
 
 
@@ -221,6 +260,11 @@ def beregn_knapp() -> None:
 def kontroller_knapp() -> None:
     """RunPython: «Kontroller» on the calling workbook."""
     kontroller(_caller())
+
+
+def hent_kostra_knapp() -> None:
+    """RunPython: «Hent KOSTRA-tall» on the calling workbook."""
+    hent_kostra(_caller())
 
 
 def ny_analyse_knapp(kind: str = "innsparing") -> None:

@@ -103,3 +103,33 @@ def test_live_cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     Book.fullname = "analyse.xlsx"  # the remote engine knows no path
     monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "lokal"))
     assert live_cache_dir(Book()) == tmp_path / "lokal" / "kommuneokonomi" / "ssb-cache"
+
+
+def test_hent_kostra_button_fetches_and_reports(engine: None, ssb: FakeSsb, tmp_path: Path) -> None:
+    from kommuneokonomi import macros
+
+    source = make_book(tmp_path / "bok.xlsx", HENTING, kommuner=ASSS4)
+    book = remote.open_remote(remote.payload(source))
+    result = macros.hent_kostra(book, api_url=ssb.url, now=NOW, cache_dir=tmp_path / "c")
+    assert result is not None and result.added == 22
+    actions = remote.actions_of(book)
+    alerts = [a for a in actions if a["func"] == "alert"]
+    assert len(alerts) == 1 and "Hentet 22 tall" in str(alerts[0]["args"])
+    assert any(a["func"] == "setValues" for a in actions)
+
+
+def test_hent_kostra_button_on_failure_changes_nothing(engine: None, tmp_path: Path) -> None:
+    from kommuneokonomi import macros
+
+    source = make_book(tmp_path / "bok.xlsx", HENTING, kommuner=ASSS4)
+    book = remote.open_remote(remote.payload(source))
+    # nothing listens on port 9 of the loopback address: the fetch fails at once
+    assert (
+        macros.hent_kostra(
+            book, api_url="http://127.0.0.1:9/api/v2/", now=NOW, cache_dir=tmp_path / "c"
+        )
+        is None
+    )
+    actions = remote.actions_of(book)
+    assert [a["func"] for a in actions] == ["alert"]
+    assert "Hentingen ble stoppet. Ingenting er endret" in str(actions[0]["args"])
