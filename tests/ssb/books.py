@@ -46,7 +46,7 @@ def make_book(
     data: Sequence[Sequence[object]] | None = None,
     data_spec: TableSpec = DATA,
 ) -> Path:
-    """The savings template (Kilde column beside tblData as built), plus tblHenting.
+    """The savings template (Kilde column beside tblData as built), with tblHenting filled.
 
     ``kommuner`` and ``data`` replace the template's empty tblKommuner and tblData.
     """
@@ -57,7 +57,7 @@ def make_book(
     if data is not None:
         ws = _replace_sheet(wb, "Data")
         write_table(ws, data_spec, data, top=1)  # type: ignore[arg-type]
-    ws = wb.create_sheet("Henting")
+    ws = _replace_sheet(wb, "Henting")  # the template's own tblHenting is empty
     write_table(ws, HENTING, henting, top=1)
     wb.save(path)
     return path

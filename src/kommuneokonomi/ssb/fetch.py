@@ -37,7 +37,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..errors import InputError, InputErrors, KommuneokonomiError, LayoutError, Location
 from ..workbook.files import FileBook, _patch_cached_values, atomic_target
-from ..workbook.layout import DATA, KOMMUNER, Column, TableSpec
+from ..workbook.layout import DATA, HENTING, KOMMUNER, TableSpec
 from ..workbook.tables import RawTable, ReadTable, cell_address, column_letter, to_frame
 from .cache import CachedResponse, ResponseCache, default_cache_dir
 from .client import PxWebClient, Query
@@ -67,25 +67,6 @@ __all__ = [
 REGION_DIM = "KOKkommuneregion0000"
 CONTENTS_DIM = "ContentsCode"
 TIME_DIM = "Tid"
-
-#: The settings table that drives the fetch (to move to workbook/layout.py).
-HENTING = TableSpec(
-    "tblHenting",
-    "Henting",
-    (
-        Column("Tabell", "tabell", width=10),
-        Column("Innhold", "innhold", width=18),
-        Column("Indikator", "indikator", width=30),
-        Column("Kommuner", "kommuner", width=30),
-        Column("År", "aar", width=14),
-        Column("Utvalg", "utvalg", required=False, width=34),
-        Column("Regionvariabel", "regionvariabel", required=False, width=22),
-    ),
-    description=(
-        "Hva som hentes fra SSB: tabellnummer, innholdskode (ContentsCode), indikatoren i "
-        "tblData, kommuner (en gruppe i tblKommuner eller en liste) og år (f.eks. 2015-2018)."
-    ),
-)
 
 #: tblData's headers as fetched rows carry them (Merknad and Kilde are extra columns).
 DATA_HEADERS = ("Kommune", "År", "Indikator", "Verdi", "Merknad", "Kilde")

@@ -37,7 +37,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..errors import InputError
 from .files import write_table
-from .layout import BUDGET, SAVINGS, BookKind, Column, TableSpec
+from .layout import BUDGET, HENTING, SAVINGS, BookKind, Column, TableSpec
 from .tables import column_letter
 
 __all__ = [
@@ -134,7 +134,8 @@ _BUDGET_HELP = {
 
 _SAVINGS = _Book(
     kind="innsparing",
-    specs=SAVINGS,
+    # tblHenting is optional for the recalculation, but every savings book shows how to fetch
+    specs=(*SAVINGS, HENTING),
     folder="asss2007",
     files={
         "tblInnstillinger": ("innstillinger.csv",),
@@ -142,6 +143,7 @@ _SAVINGS = _Book(
         "tblIndikatorer": ("indikatorer.csv",),
         # the savings lines (reconstructed) and R Tabell 1-3 as printed (for Nøkkeltall)
         "tblData": ("data.csv", "nokkeltall.csv"),
+        "tblHenting": ("henting.csv",),
     },
     settings=(
         ("Egen kommune", None),

@@ -13,6 +13,7 @@ from typing import Literal
 
 __all__ = [
     "BUDGET",
+    "HENTING",
     "KINDS",
     "SAVINGS",
     "BookKind",
@@ -155,6 +156,26 @@ INNSPARING_SEKTOR = TableSpec(
     ),
     output=True,
     description="Innsparing summert per sektor, med sum.",
+)
+
+#: What «Hent KOSTRA-tall» / ``kommuneokonomi hent`` fetches from SSB into tblData. Optional:
+#: the recalculation does not read it.
+HENTING = TableSpec(
+    "tblHenting",
+    "Henting",
+    (
+        _c("Tabell", "tabell", width=10),
+        _c("Innhold", "innhold", width=18),
+        _c("Indikator", "indikator", width=30),
+        _c("Kommuner", "kommuner", width=30),
+        _c("År", "aar", width=14),
+        _c("Utvalg", "utvalg", required=False, width=34),
+        _c("Regionvariabel", "regionvariabel", required=False, width=22),
+    ),
+    description=(
+        "Hva som hentes fra SSB: tabellnummer, innholdskode (ContentsCode), indikatoren i "
+        "tblData, kommuner (en gruppe i tblKommuner eller en liste) og år (f.eks. 2015-2018)."
+    ),
 )
 
 NOKKELTALL = TableSpec(
