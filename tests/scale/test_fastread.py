@@ -55,3 +55,19 @@ def test_same_results_and_error_locations(built: Path, tmp_path: Path) -> None:
         messages.append(exc.value.describe())
     assert messages[0] == messages[1]
     assert "arket 'Data', celle D9" in messages[0]
+
+
+def test_excel_error_cells_are_rejected_not_read_as_missing(built: Path, tmp_path: Path) -> None:
+    """calamine reads an error value as an empty cell; the adapter puts the error back."""
+    bad = tmp_path / "feil.xlsx"
+    wb = openpyxl.load_workbook(built / SAVINGS_EXAMPLE)
+    wb["Data"]["D6"] = "#DIV/0!"  # openpyxl stores this as an error-typed cell
+    wb.save(bad)
+    assert wb["Data"]["D6"].data_type == "e"
+    messages = []
+    for reader in (FileBook, CalamineBook):
+        with pytest.raises(KommuneokonomiError) as exc:
+            recalculate(reader(bad))
+        messages.append(exc.value.describe())
+    assert messages[0] == messages[1]
+    assert "celle D6" in messages[0] and "#DIV/0!" in messages[0]

@@ -12,7 +12,10 @@ limits, encryption), so a hostile package is refused before calamine parses it.
 
 from __future__ import annotations
 
+import html
 import os
+import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +77,12 @@ class CalamineBook:
         table = self._book.get_table_by_name(spec.name)
         first_row, first_col = table.start  # 0-based position of the first DATA cell
         rows = [[_plain(v) for v in row] for row in table.to_python()]
+        # calamine reads an Excel error value (#DIV/0!, #N/A) as an empty cell; put the error
+        # back so validation rejects it as it does with openpyxl, instead of reading "missing"
+        for (r, c), error in _error_cells(self.path, str(table.sheet)).items():
+            i, j = r - (first_row + 1), c - (first_col + 1)
+            if 0 <= i < len(rows) and 0 <= j < len(rows[i]):
+                rows[i][j] = error
         return RawTable(
             name=spec.name,
             sheet=str(table.sheet),
@@ -82,6 +91,41 @@ class CalamineBook:
             headers=[str(h) for h in table.columns],
             rows=rows,
         )
+
+
+_SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
+_REL = re.compile(rb"<Relationship\b[^>]*>")
+_ATTR = re.compile(rb'(\w+)="([^"]*)"')
+_ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?t="e"[^>]*>(?:<f>.*?</f>)?<v>([^<]*)</v>')
+
+
+def _error_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
+    """1-based (row, column) -> Excel error text of the error-valued cells of ``sheet``."""
+    with zipfile.ZipFile(path) as z:
+        workbook = z.read("xl/workbook.xml")
+        rels: dict[bytes, bytes] = {}
+        for tag in _REL.findall(z.read("xl/_rels/workbook.xml.rels")):
+            attrs = dict(_ATTR.findall(tag))  # attribute order differs between writers
+            rels[attrs.get(b"Id", b"")] = attrs.get(b"Target", b"")
+        target = None
+        for tag in _SHEET.findall(workbook):
+            attrs = dict(_ATTR.findall(tag))
+            name, rid = attrs.get(b"name", b""), attrs.get(b"id", b"")  # r:id matches as "id"
+            if html.unescape(name.decode("utf-8")) == sheet and rid in rels:
+                target = rels[rid].decode("utf-8")
+        if target is None:
+            return {}
+        part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        xml = z.read(part)
+    if b't="e"' not in xml:
+        return {}
+    found: dict[tuple[int, int], str] = {}
+    for letters, number, value in _ERROR_CELL.findall(xml):
+        col = 0
+        for ch in letters.decode("ascii"):
+            col = col * 26 + (ord(ch) - 64)
+        found[(int(number), col)] = value.decode("utf-8")
+    return found
 
 
 def _plain(value: object) -> object:

@@ -1,0 +1,80 @@
+"""National mode: 'Egen kommune' = Alle recalculates every municipality against its group."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from kommuneokonomi.engine.cube import cube_sector_summary, savings_cube
+from kommuneokonomi.engine.savings import indicators_from_frame
+from kommuneokonomi.errors import InputErrors, Location
+from kommuneokonomi.national import data_frame, is_national, recalculate_national
+from kommuneokonomi.workbook import layout as L
+from kommuneokonomi.workbook.fastread import CalamineBook
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from benchmarks.generate import generate, write_workbook
+
+
+@pytest.fixture(scope="module")
+def national_book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    national = generate(scale=0.01, seed=3)
+    path = tmp_path_factory.mktemp("n") / "nasjonal.xlsx"
+    write_workbook(national, path)
+    return path, national
+
+
+def test_all_means_national() -> None:
+    assert is_national("Alle") and is_national(" alle kommuner ") and not is_national("Trondheim")
+
+
+def test_national_summary_equals_the_cube(national_book: tuple[Path, object]) -> None:
+    path, national = national_book
+    book = CalamineBook(path)
+    raws = {s.name: book.read_table(s) for s in (L.DATA, L.KOMMUNER, L.INDIKATORER)}
+    result = recalculate_national(
+        data=raws["tblData"],
+        kommuner=raws["tblKommuner"],
+        indikatorer=raws["tblIndikatorer"],
+        referanse_1="snitt",
+        referanse_2="3. beste",
+        include_own=False,
+        settings_cell=Location(sheet="Innstillinger", cell="B2"),
+    )
+    data = national.data.assign(verdi=pd.to_numeric(national.data["verdi"], errors="coerce"))  # type: ignore[attr-defined]
+    expected = cube_sector_summary(
+        savings_cube(
+            data,
+            indicators_from_frame(national.indikatorer),  # type: ignore[attr-defined]
+            national.kommuner.set_index("kommune")["gruppe"],  # type: ignore[attr-defined]
+        )
+    )
+    pd.testing.assert_frame_equal(
+        result.summary.reset_index(drop=True), expected.reset_index(drop=True)
+    )
+    assert result.summary["kommune"].nunique() == 356
+
+
+def test_column_wise_validation_names_cells(
+    national_book: tuple[Path, object], tmp_path: Path
+) -> None:
+    path, _ = national_book
+    bad = tmp_path / "feil.xlsx"
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Data"]
+    ws["D5"] = "mye"
+    ws["B7"] = "i fjor"
+    ws["D9"] = "#DIV/0!"
+    ws["D11"] = "1 234,5"  # a number as text: accepted
+    wb.save(bad)
+    with pytest.raises(InputErrors) as exc:
+        data_frame(CalamineBook(bad).read_table(L.DATA))
+    text = str(exc.value)
+    for cell in ("D5", "B7", "D9"):
+        assert f"arket 'Data', celle {cell}" in text
+    assert "D11" not in text
+    assert len(exc.value) == 3
