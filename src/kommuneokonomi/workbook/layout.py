@@ -158,6 +158,21 @@ INNSPARING_SEKTOR = TableSpec(
     description="Innsparing summert per sektor, med sum.",
 )
 
+INNSPARING_KOMMUNER = TableSpec(
+    "tblInnsparingKommuner",
+    "Innsparing",
+    (
+        _c("Kommune", "kommune", width=18),
+        _c("Gruppe", "gruppe", width=10),
+        _c("År", "aar", "heltall", number_format="0", width=8),
+        _c("Sektor", "sektor", width=20),
+        _c("Innsparing 1 (mill. kr)", "innsparing_1_mnok", "tall", number_format=MNOK, width=14),
+        _c("Innsparing 2 (mill. kr)", "innsparing_2_mnok", "tall", number_format=MNOK, width=14),
+    ),
+    output=True,
+    description="Alle kommuner mot egen gruppe: innsparing per kommune, år og sektor.",
+)
+
 #: What «Hent KOSTRA-tall» / ``kommuneokonomi hent`` fetches from SSB into tblData. Optional:
 #: the recalculation does not read it.
 HENTING = TableSpec(
