@@ -372,8 +372,17 @@ def test_bad_henting_cells_are_reported_with_their_cells(tmp_path: Path) -> None
 
 def test_missing_henting_table_says_what_to_add(tmp_path: Path) -> None:
     path = tmp_path / "mal.xlsx"
-    build_savings_workbook(example=False).save(path)
+    wb = build_savings_workbook(example=False)
+    del wb["Henting"]  # an older workbook, made before the template had the sheet
+    wb.save(path)
     with pytest.raises(LayoutError, match="fant ikke tabellen tblHenting"):
+        hent(path, offline=True)
+
+
+def test_empty_henting_table_says_what_to_write(tmp_path: Path) -> None:
+    path = tmp_path / "mal.xlsx"
+    build_savings_workbook(example=False).save(path)
+    with pytest.raises(KommuneokonomiError, match="har ingen rader"):
         hent(path, offline=True)
 
 
