@@ -21,7 +21,7 @@ from .errors import KommuneokonomiError, LayoutError, Location
 from .report import text_table
 from .service import Recalculation, recalculate
 from .workbook.build import build_all, save_reproducible, template
-from .workbook.files import FileBook, atomic_target, now_stamp
+from .workbook.files import FileBook, atomic_target, now_stamp, os_reason, write_error
 
 __all__ = ["main"]
 
@@ -165,8 +165,11 @@ def _cmd_new(args: argparse.Namespace) -> int:
             code="feil_filtype",
             location=Location(file=str(target)),
         )
-    with atomic_target(target) as tmp:
-        save_reproducible(template(args.type), tmp)
+    try:
+        with atomic_target(target) as tmp:
+            save_reproducible(template(args.type), tmp)
+    except OSError as exc:
+        raise write_error(exc, target) from exc
     print(f"Ny {args.type}-arbeidsbok: {target}")
     return 0
 
@@ -270,6 +273,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args)
     except KommuneokonomiError as exc:
         print(f"Feil: {exc.describe()}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a file or folder the user named cannot be used
+        where = f"fil {exc.filename}: " if exc.filename else ""
+        print(f"Feil: {where}{os_reason(exc)}", file=sys.stderr)
         return 2
     return code
 

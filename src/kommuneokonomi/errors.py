@@ -56,7 +56,8 @@ class Context:
     # The row's index label in the input DataFrame, so the workbook layer can find its cell.
     rad: int | None = None
 
-    def describe(self) -> str:
+    def describe(self, *, column: bool = True) -> str:
+        """Norwegian text; ``column=False`` leaves out the column (the cell already says it)."""
         parts: list[str] = []
         if self.kommune is not None:
             parts.append(f"kommune {self.kommune}")
@@ -64,7 +65,7 @@ class Context:
             parts.append(f"indikator {self.indikator}")
         if self.aar is not None:
             parts.append(f"år {self.aar}")
-        if self.kolonne is not None:
+        if self.kolonne is not None and column:
             parts.append(f"kolonne '{self.kolonne}'")
         return ", ".join(parts)
 
@@ -97,7 +98,7 @@ class KommuneokonomiError(Exception):
     def describe(self) -> str:
         """The whole Norwegian sentence: location, context and message."""
         where = self.location.describe() if self.location else ""
-        what = self.context.describe()
+        what = self.context.describe(column=self.location is None or self.location.cell is None)
         prefix = "; ".join(p for p in (where, what) if p)
         return f"{prefix}: {self.message}" if prefix else self.message
 

@@ -162,6 +162,9 @@ class _Settings:
     def get(self, key: str, default: str = "") -> str:
         return self.values.get(key.casefold(), default).strip()
 
+    def has(self, key: str) -> bool:
+        return key.casefold() in self.rows
+
     def where(self, key: str) -> Location:
         row = self.rows.get(key.casefold())
         if row is None:
@@ -169,11 +172,19 @@ class _Settings:
         return self.table.cell(row, "verdi")
 
     def error(self, key: str, message: str, code: str) -> InputError:
-        err = InputError(f"innstillingen '{key}': {message}", code=code, location=self.where(key))
-        return err
+        if not self.has(key):
+            return InputError(
+                f"innstillingen '{key}' mangler i tabellen {self.table.spec.name}; legg til en "
+                f"rad med Innstilling '{key}' og en verdi",
+                code="mangler_innstilling",
+                location=self.where(key),
+            )
+        return InputError(f"innstillingen '{key}': {message}", code=code, location=self.where(key))
 
 
-def _savings_settings(settings: _Settings, kommuner: ReadTable) -> SavingsSettings:
+def _savings_settings(settings: _Settings, kommuner: ReadTable | None) -> SavingsSettings:
+    """Validate the savings settings; without a readable tblKommuner (its own problems are
+    reported already) the checks against the comparison group are left out."""
     problems: list[KommuneokonomiError] = []
     own = settings.get("Egen kommune")
     if not own:
@@ -181,21 +192,45 @@ def _savings_settings(settings: _Settings, kommuner: ReadTable) -> SavingsSettin
     year_text = settings.get("År")
     year = 0
     try:
+        if not year_text:
+            raise ValueError
         year = int(float(year_text.replace(",", ".")))
         if not float(year_text.replace(",", ".")).is_integer() or not 1900 <= year <= 2200:
             raise ValueError
-    except ValueError:
+    except (ValueError, OverflowError):
         problems.append(
-            settings.error("År", f"'{year_text}' er ikke et gyldig årstall", "ugyldig_aar")
+            settings.error(
+                "År",
+                f"'{year_text}' er ikke et gyldig årstall (skriv et helt år, f.eks. 2007)"
+                if year_text
+                else "mangler verdi (skriv et helt år, f.eks. 2007)",
+                "ugyldig_aar",
+            )
         )
     group = settings.get("Sammenligningsgruppe")
-    frame = kommuner.frame
-    members = [
-        str(k).strip()
-        for k, g in zip(frame["kommune"], frame["gruppe"], strict=True)
-        if k and str(g or "").strip().casefold() == group.casefold()
-    ]
-    if not members:
+    frame = kommuner.frame if kommuner is not None else None
+    members = (
+        []
+        if frame is None
+        else [
+            str(k).strip()
+            for k, g in zip(frame["kommune"], frame["gruppe"], strict=True)
+            if k and str(g or "").strip().casefold() == group.casefold()
+        ]
+    )
+    # names in the settings match the tables without regard to case: use the table's spelling
+    canonical = {m.casefold(): m for m in members}
+    if not group:
+        problems.append(
+            settings.error(
+                "Sammenligningsgruppe",
+                "mangler verdi (skriv en gruppe fra kolonnen Gruppe i tblKommuner, f.eks. ASSS)",
+                "mangler_innstilling",
+            )
+        )
+    elif frame is None:
+        pass  # tblKommuner could not be read: its problems are reported instead
+    elif not members:
         problems.append(
             settings.error(
                 "Sammenligningsgruppe",
@@ -203,7 +238,7 @@ def _savings_settings(settings: _Settings, kommuner: ReadTable) -> SavingsSettin
                 "ukjent_gruppe",
             )
         )
-    elif own and own.casefold() not in {m.casefold() for m in members}:
+    elif own and own.casefold() not in canonical:
         problems.append(
             settings.error(
                 "Egen kommune",
@@ -211,37 +246,50 @@ def _savings_settings(settings: _Settings, kommuner: ReadTable) -> SavingsSettin
                 "ukjent_kommune",
             )
         )
+    own = canonical.get(own.casefold(), own)
     refs = {}
     for key, default in (("Referanse 1", "snitt"), ("Referanse 2", "3. beste")):
         refs[key] = settings.get(key, default) or default
         try:
             spec = ReferenceSpec.parse(refs[key])
-            if spec.kind == "kommune" and spec.kommune not in members:
+            if spec.kind == "kommune" and members and str(spec.kommune).casefold() not in canonical:
                 raise InputError(
-                    f"'{spec.kommune}' er ikke en kommune i gruppen", code="ukjent_kommune"
+                    f"'{spec.kommune}' er ikke en kommune i gruppen '{group}'",
+                    code="ukjent_kommune",
                 )
-            if spec.kind == "nte_beste" and not 1 <= spec.n < max(len(members), 2):
+            if spec.kind == "nte_beste" and spec.n < 1:
                 raise InputError(
-                    f"'{refs[key]}': gruppen har bare {len(members) - 1} andre kommuner",
+                    f"'{refs[key]}': nummeret må være minst 1 (1. beste er den beste)",
+                    code="ugyldig_referanse",
+                )
+            if spec.kind == "nte_beste" and members and spec.n > len(members) - 1:
+                raise InputError(
+                    f"'{refs[key]}': gruppen '{group}' har bare {len(members) - 1} andre kommuner",
                     code="for_faa_kommuner",
                 )
         except KommuneokonomiError as exc:
             problems.append(settings.error(key, exc.message, exc.code))
-    include = settings.get("Snitt: ta med egen kommune", "Nei").casefold()
+    include_text = settings.get("Snitt: ta med egen kommune", "Nei")
+    include = include_text.casefold()
     if include not in _YES | _NO:
         problems.append(
             settings.error(
-                "Snitt: ta med egen kommune", f"'{include}' er ikke Ja eller Nei", "ugyldig_ja_nei"
+                "Snitt: ta med egen kommune",
+                f"'{include_text}' er ikke Ja eller Nei",
+                "ugyldig_ja_nei",
             )
         )
     exclude = tuple(x.strip() for x in settings.get("Snitt: utelat").split(",") if x.strip())
     for name in exclude:
-        if name not in members:
+        if members and name.casefold() not in canonical:
             problems.append(
                 settings.error(
-                    "Snitt: utelat", f"'{name}' er ikke en kommune i gruppen", "ukjent_kommune"
+                    "Snitt: utelat",
+                    f"'{name}' er ikke en kommune i gruppen '{group}'",
+                    "ukjent_kommune",
                 )
             )
+    exclude = tuple(canonical.get(x.casefold(), x) for x in exclude)
     weight = settings.get("Snitt: vekt") or None
     InputErrors.raise_if_any(problems)
     return SavingsSettings(
@@ -267,9 +315,11 @@ def _recalculate_savings(
     indicator tables are still checked so the user sees every problem in one run."""
     config: SavingsSettings | None = None
     indicators: list[IndicatorSpec] = []
-    if "tblInnstillinger" in tables and "tblKommuner" in tables:
+    if "tblInnstillinger" in tables:
         try:
-            config = _savings_settings(_Settings(tables["tblInnstillinger"]), tables["tblKommuner"])
+            config = _savings_settings(
+                _Settings(tables["tblInnstillinger"]), tables.get("tblKommuner")
+            )
         except KommuneokonomiError as exc:
             problems += list(exc) if isinstance(exc, InputErrors) else [exc]
     if "tblIndikatorer" in tables:
@@ -279,6 +329,15 @@ def _recalculate_savings(
         except KommuneokonomiError as exc:
             errors = list(exc) if isinstance(exc, InputErrors) else [exc]
             problems += [_locate_indicator(e, indicators_t) for e in errors]
+    for name, what in (("tblIndikatorer", "indikator"), ("tblData", "verdi")):
+        if name in tables and tables[name].frame.empty:
+            problems.append(
+                InputError(
+                    f"tabellen {name} har ingen rader; legg inn minst én {what}",
+                    code="tom_tabell",
+                    location=tables[name].raw.location(None, 0),
+                )
+            )
     InputErrors.raise_if_any(problems)
     assert config is not None
     settings = _Settings(tables["tblInnstillinger"])
@@ -290,6 +349,12 @@ def _recalculate_savings(
     except KommuneokonomiError as exc:
         raise _locate_savings(exc, tables, settings, config) from None
     sectors = sector_totals(lines)
+    try:
+        keys = key_figure_table(data_t.frame)
+    except InputErrors as many:
+        raise InputErrors([_locate_savings(e, tables, settings, config) for e in many]) from None
+    except KommuneokonomiError as exc:
+        raise _locate_savings(exc, tables, settings, config) from None
     sheet = OutputSheet(
         name="Innsparing",
         title=(
@@ -314,7 +379,6 @@ def _recalculate_savings(
         ],
     )
     sheets = [sheet]
-    keys = key_figure_table(data_t.frame)
     if len(keys):  # only where the data hold the inputs (R Tabell 1-3 style series)
         sheets.append(
             OutputSheet(
@@ -351,15 +415,27 @@ def _locate_indicator(err: KommuneokonomiError, table: ReadTable) -> Kommuneokon
     if err.location is not None:
         return err
     row = table.find_row(indikator=err.context.indikator) if err.context.indikator else None
+    if err.context.rad is not None:
+        row = err.context.rad
     column = err.context.kolonne or {
         "ugyldig_beste": "beste",
         "ugyldig_beregning": "beregning",
         "ugyldig_faktor": "faktor",
         "mangler_volum": "volum",
     }.get(err.code, "indikator")
-    if row is None:
+    if row is None or (row, column) not in table.cells:
         return err.at(table.raw.location(None, 0))
     return err.at(table.cell(row, column))
+
+
+#: The tblData column an engine error about one data row is about.
+_DATA_COLUMN = {
+    "ugyldig_aar": "aar",
+    "mangler_kommune": "kommune",
+    "mangler_indikator": "indikator",
+    "ikke_tall": "verdi",
+    "duplikat": "verdi",
+}
 
 
 def _locate_savings(
@@ -373,7 +449,20 @@ def _locate_savings(
         return err
     ctx = err.context
     data, ind = tables["tblData"], tables["tblIndikatorer"]
-    if err.code in {"ikke_tall", "duplikat", "mangler_verdi", "ugyldig_aar"} and ctx.kommune:
+    column = _DATA_COLUMN.get(err.code, "verdi")
+    if ctx.rad is not None and (ctx.rad, column) in data.cells:
+        return err.at(data.cell(ctx.rad, column))
+    if err.code == "ugyldig_vekt":
+        row = data.find_row(kommune=ctx.kommune, indikator=config.snitt_vekt, aar=config.aar)
+        return err.at(data.cell(row, "verdi") if row is not None else settings.where("Snitt: vekt"))
+    if err.code in {"ugyldig_rate", "ikke_positiv"} and ctx.kommune and ctx.indikator:
+        row = data.find_row(kommune=ctx.kommune, indikator=ctx.indikator, aar=ctx.aar)
+        if row is not None:
+            return err.at(data.cell(row, "verdi"))
+    if (
+        err.code in {"ikke_tall", "duplikat", "mangler_verdi", "ugyldig_aar", "null_egen_verdi"}
+        and ctx.kommune
+    ):
         rows = [
             i
             for i, rec in enumerate(data.frame.to_dict("records"))
@@ -387,7 +476,13 @@ def _locate_savings(
             row = ind.find_row(indikator=ctx.indikator)
             if row is not None:
                 return err.at(ind.cell(row, "indikator"))
-    if err.code == "ugyldig_volum" and ctx.indikator:
+    if ctx.kolonne in {"referanse_1", "referanse_2"} and ctx.indikator:
+        # the indicator's own reference if it has one, else the setting it falls back on
+        row = ind.find_row(indikator=ctx.indikator)
+        if row is not None and str(ind.frame.at[row, ctx.kolonne] or "").strip():
+            return err.at(ind.cell(row, ctx.kolonne))
+        return err.at(settings.where("Referanse " + ctx.kolonne[-1]))
+    if err.code in {"ugyldig_volum", "for_stort_tall"} and ctx.indikator:
         row = ind.find_row(indikator=ctx.indikator)
         if row is not None:
             volum = ind.frame.at[row, "volum"]
@@ -477,10 +572,31 @@ def _recalculate_budget(tables: dict[str, ReadTable]) -> Recalculation:
         amounts = [
             float(b) for t, b in zip(sums["tabell"], sums["belop"], strict=True) if _eq(t, name)
         ]
+        if not name or not amounts:
+            problems.append(
+                InputError(
+                    "kolonnen 'Tabell' er tom; skriv navnet på tabellen summen gjelder"
+                    if not name
+                    else f"tabellen '{name}' har en oppgitt sum i tblOppgittSum, men ingen "
+                    "linjer i tblSummer (skriv navnet likt begge steder)",
+                    code="mangler_linjer",
+                    location=tables["tblOppgittSum"].cell(i, "tabell"),
+                )
+            )
+            continue
         stated_total = float(rec["oppgitt_sum"])
         run = partial(sum_check, amounts, stated_total=stated_total, name=name, tolerance=tolerance)
         guarded("tblOppgittSum", run, row=i)
     listed = {str(t or "").strip().casefold() for t in stated["tabell"]}
+    for i, t in enumerate(sums["tabell"]):
+        if not str(t or "").strip():
+            problems.append(
+                InputError(
+                    "kolonnen 'Tabell' er tom; skriv hvilken tabell linjen hører til",
+                    code="mangler_tabellnavn",
+                    location=tables["tblSummer"].cell(i, "tabell"),
+                )
+            )
     for name in dict.fromkeys(str(t or "").strip() for t in sums["tabell"]):
         if name and name.casefold() not in listed:
             problems.append(

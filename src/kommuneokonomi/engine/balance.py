@@ -145,14 +145,17 @@ def _require_frame(frame: object, *, columns: Iterable[str], what: str) -> pd.Da
 
 def _year(value: object, *, context: Context) -> int | InputError:
     """A year from an int, an integer-valued float or digits in text; else an InputError."""
+    year: int | None = None
     if isinstance(value, Integral) and not isinstance(value, bool):
-        return int(value)
-    if isinstance(value, Real) and not isinstance(value, bool):
+        year = int(value)
+    elif isinstance(value, Real) and not isinstance(value, bool):
         x = float(value)
         if math.isfinite(x) and x == int(x):
-            return int(x)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
+            year = int(x)
+    elif isinstance(value, str) and value.strip().isdigit():
+        year = int(value.strip())
+    if year is not None and abs(year) < 2**53:  # beyond that no year column can hold it
+        return year
     return InputError(
         f"Året {value!r} er ikke et helt årstall.", code="ugyldig_aar", context=context
     )
@@ -558,7 +561,7 @@ def financial_rule(
         raise InputError(
             f"Ukjent retning {direction!r} for regelen '{name}'; bruk 'minst' eller 'høyst'.",
             code="ukjent_retning",
-            context=Context(indikator=name),
+            context=Context(indikator=name, kolonne="retning"),
         )
     v = _number(value, what=name, indikator=name)
     lim = _number(limit, what=f"Grensen for {name}", indikator=name)
@@ -678,7 +681,7 @@ def peer_table_summary(table: pd.DataFrame, *, own: str) -> pd.DataFrame:
         InputError(
             f"{own_name} mangler verdi for {aar}, så året kan ikke sammenlignes.",
             code="mangler_verdi",
-            context=Context(kommune=own_name, aar=aar),
+            context=Context(kommune=own_name, aar=aar, kolonne="verdi"),
         )
         for aar in sorted(by_year)
         if own_name not in by_year[aar]

@@ -27,6 +27,7 @@ import math
 
 import pandas as pd
 
+from ..errors import Context, InputError, InputErrors, KommuneokonomiError
 from .format import number
 from .keyfigures import (
     annual_growth,
@@ -73,6 +74,7 @@ def key_figure_table(data: pd.DataFrame) -> pd.DataFrame:
         (str(k), str(i)): g.set_index("aar")["verdi"].sort_index()
         for (k, i), g in clean.groupby(["kommune", "indikator"], sort=False)
     }
+    InputErrors.raise_if_any(_check_series(series))
     deflator = series.get((DEFLATOR_KOMMUNE, "deflator"))
     kommuner = [k for k in dict.fromkeys(str(k) for k in clean["kommune"]) if k != DEFLATOR_KOMMUNE]
 
@@ -186,6 +188,37 @@ def key_figure_table(data: pd.DataFrame) -> pd.DataFrame:
                     f"{number(after * 100, 1)} − {number(before * 100, 1)}.",
                 )
     return pd.DataFrame(rows, columns=list(KEYTABLE_COLUMNS))
+
+
+_RATES = ("frie_inntekter_vekst", "netto_utgifter_vekst", "deflator")
+_LEVELS = ("investeringer_per_innbygger",)
+
+
+def _check_series(series: dict[tuple[str, str], pd.Series]) -> list[KommuneokonomiError]:
+    """Rates above -100 % and positive levels, each problem naming kommune, indikator, år."""
+    problems: list[KommuneokonomiError] = []
+    for (kommune, ind), s in series.items():
+        for year, value in s.items():
+            ctx = Context(kommune=kommune, indikator=ind, aar=int(str(year)), kolonne="verdi")
+            if ind in _RATES and value <= -1:
+                problems.append(
+                    InputError(
+                        f"{number(value, 3)} er ikke en mulig årlig rate (må være større enn -1, "
+                        "altså -100 %); rater oppgis som andel: 2,1 % skrives 0,021",
+                        code="ugyldig_rate",
+                        context=ctx,
+                    )
+                )
+            elif ind in _LEVELS and value <= 0:
+                problems.append(
+                    InputError(
+                        f"{number(value)} kr: investeringer per innbygger må være større enn 0 "
+                        "for å beregne vekst",
+                        code="ikke_positiv",
+                        context=ctx,
+                    )
+                )
+    return problems
 
 
 def _consecutive(s: pd.Series | None) -> pd.Series | None:

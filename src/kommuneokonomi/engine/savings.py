@@ -33,7 +33,7 @@ from .references import (
     compute_reference,
     parse_better,
 )
-from .values import clean_data, parse_number
+from .values import clean_data, parse_number, row_label
 
 __all__ = [
     "INDICATOR_COLUMNS",
@@ -211,38 +211,53 @@ def indicators_from_frame(frame: pd.DataFrame) -> list[IndicatorSpec]:
     specs: list[IndicatorSpec] = []
     problems: list[KommuneokonomiError] = []
     seen: set[str] = set()
-    for row in frame.to_dict("records"):
+    for label, row in zip(frame.index, frame.to_dict("records"), strict=True):
+        rad = row_label(label)
         ind = _text(row.get("indikator"))
         if not ind:
-            problems.append(InputError("indikator-id mangler", code="mangler_indikator"))
+            problems.append(
+                InputError(
+                    "indikator-id mangler (kolonnen Indikator er tom)",
+                    code="mangler_indikator",
+                    context=Context(kolonne="indikator", rad=rad),
+                )
+            )
             continue
         if ind in seen:
             problems.append(
                 InputError(
                     "indikatoren står mer enn én gang",
                     code="duplikat",
-                    context=Context(indikator=ind),
+                    context=Context(indikator=ind, kolonne="indikator", rad=rad),
                 )
             )
             continue
         seen.add(ind)
-        try:
-            beste = parse_better(row.get("beste"))
-            beregning = parse_method(row.get("beregning"))
-            faktor = _factor(row.get("faktor"))
-        except KommuneokonomiError as exc:
-            problems.append(exc.with_context(indikator=ind))
-            continue
+        row_problems: list[KommuneokonomiError] = []
+        for column, parse in (
+            ("beste", parse_better),
+            ("beregning", parse_method),
+            ("faktor", _factor),
+        ):
+            try:
+                parse(row.get(column))
+            except KommuneokonomiError as exc:
+                row_problems.append(exc.with_context(indikator=ind, kolonne=column, rad=rad))
         volum = _text(row.get("volum"))
         if not volum:
-            problems.append(
+            row_problems.append(
                 InputError(
                     "volumindikator mangler",
                     code="mangler_volum",
-                    context=Context(indikator=ind, kolonne="volum"),
+                    context=Context(indikator=ind, kolonne="volum", rad=rad),
                 )
             )
+        if row_problems:
+            problems += row_problems
             continue
+        beste = parse_better(row.get("beste"))
+        beregning = parse_method(row.get("beregning"))
+        faktor = _factor(row.get("faktor"))
         specs.append(
             IndicatorSpec(
                 indikator=ind,
@@ -289,19 +304,24 @@ def savings_table(
 
     year = clean[(clean["aar"] == settings.aar) & clean["kommune"].isin(group)]
     wide = year.pivot(index="kommune", columns="indikator", values="verdi").reindex(list(group))
-    known = set(clean.loc[clean["aar"] == settings.aar, "indikator"])
+    # only what the comparison group has counts: an indicator that only an outsider has
+    # cannot be compared (and has no column in ``wide``)
+    known = set(year["indikator"])
     weights: pd.Series | None = None
     if settings.snitt.weighted:
         if settings.snitt_vekt is None or settings.snitt_vekt not in known:
             problems.append(
                 InputError(
-                    f"vektindikatoren '{settings.snitt_vekt}' finnes ikke i dataene",
+                    f"vektindikatoren '{settings.snitt_vekt}' finnes ikke i dataene for år "
+                    f"{settings.aar} for kommunene i sammenligningsgruppen",
                     code="ukjent_indikator",
                     context=Context(indikator=settings.snitt_vekt, aar=settings.aar),
                 )
             )
         else:
             weights = wide[settings.snitt_vekt]
+            problems += _check_weights(weights, indicators, settings, group)
+    InputErrors.raise_if_any(problems)
 
     rows: list[dict[str, object]] = []
     for spec in indicators:
@@ -322,6 +342,51 @@ def sector_totals(table: pd.DataFrame) -> pd.DataFrame:
     sums = table.groupby("sektor", sort=False)[cols].sum().reset_index()
     total = pd.DataFrame([{"sektor": "Sum", **{c: float(table[c].sum()) for c in cols}}])
     return pd.concat([sums, total], ignore_index=True)[list(SECTOR_COLUMNS)]
+
+
+def _check_weights(
+    weights: pd.Series,
+    indicators: Sequence[IndicatorSpec],
+    settings: SavingsSettings,
+    group: tuple[str, ...],
+) -> list[KommuneokonomiError]:
+    """Every municipality in a weighted mean needs a positive weight: one error per
+    municipality, not one per indicator."""
+    uses_mean = False
+    for spec in indicators:
+        for override, default in (
+            (spec.referanse_1, settings.referanse_1),
+            (spec.referanse_2, settings.referanse_2),
+        ):
+            try:
+                kind = ReferenceSpec.parse(override if override is not None else default).kind
+            except KommuneokonomiError:
+                continue  # reported by the line itself
+            uses_mean = uses_mean or kind == "snitt"
+    if not uses_mean:
+        return []
+    counted = [
+        k
+        for k in group
+        if k not in settings.snitt.exclude
+        and (settings.snitt.include_own or k != settings.egen_kommune)
+    ]
+    problems: list[KommuneokonomiError] = []
+    for kommune in counted:
+        w = float(weights.get(kommune, math.nan))
+        if not w > 0:
+            shown = "mangler" if math.isnan(w) else f"er {number(w)}"
+            problems.append(
+                InputError(
+                    f"vekten ('{settings.snitt_vekt}') for {kommune} {shown}; et vektet snitt "
+                    "trenger en positiv vekt for hver kommune i snittet",
+                    code="ugyldig_vekt",
+                    context=Context(
+                        kommune=kommune, indikator=settings.snitt_vekt, aar=settings.aar
+                    ),
+                )
+            )
+    return problems
 
 
 def _check_settings(
@@ -385,7 +450,8 @@ def _line(
         if ind not in known:
             problems.append(
                 InputError(
-                    f"{what} '{ind}' finnes ikke i dataene for år {settings.aar}",
+                    f"{what} '{ind}' finnes ikke i dataene for år {settings.aar} for "
+                    "kommunene i sammenligningsgruppen",
                     code="ukjent_indikator",
                     context=Context(indikator=spec.indikator, aar=settings.aar, kolonne=column),
                 )
@@ -435,7 +501,10 @@ def _line(
         except KommuneokonomiError as exc:
             problems.append(
                 exc.with_context(
-                    kommune=exc.context.kommune or own, indikator=spec.indikator, aar=settings.aar
+                    kommune=exc.context.kommune or own,
+                    indikator=spec.indikator,
+                    aar=settings.aar,
+                    kolonne=f"referanse_{i}",
                 )
             )
             continue
@@ -451,6 +520,18 @@ def _line(
                 factor=spec.faktor,
             )
         )
+        if not math.isfinite(saving) or (ref is not None and not math.isfinite(ref.value)):
+            if any(p.code == "for_stort_tall" for p in problems):
+                continue
+            problems.append(
+                InputError(
+                    "innsparingen blir et uendelig stort tall; sjekk egen verdi, referansen og "
+                    f"volumet ('{spec.volum}')",
+                    code="for_stort_tall",
+                    context=ctx,
+                )
+            )
+            continue
         line[f"referanse_{i}"] = math.nan if ref is None else ref.value
         line[f"ref_{i}_kommune"] = None if ref is None else ref.kommune
         line[f"innsparing_{i}_mnok"] = saving / 1e6
@@ -506,7 +587,7 @@ def _factor(value: object) -> float:
         ) from exc
     if math.isnan(factor) or factor <= 0:
         raise InputError(
-            f"faktoren må være et positivt tall, ikke '{value}'",
+            f"faktoren må være et positivt tall, ikke {number(factor)}",
             code="ugyldig_faktor",
             context=Context(kolonne="faktor"),
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from numbers import Real
+from numbers import Integral, Real
 
 import pandas as pd
 
@@ -21,6 +21,7 @@ __all__ = [
     "MISSING_SYMBOLS",
     "clean_data",
     "parse_number",
+    "row_label",
 ]
 
 #: The long-format data columns every engine function reads.
@@ -48,7 +49,7 @@ def parse_number(raw: object) -> tuple[float, str | None]:
     if raw is None or raw is pd.NA or raw is pd.NaT:
         return math.nan, ""
     if isinstance(raw, bool):
-        raise ValueError(f"'{raw}' er en sannhetsverdi, ikke et tall")
+        raise ValueError(f"'{'SANN' if raw else 'USANN'}' er en sannhetsverdi, ikke et tall")
     if isinstance(raw, Real):
         value = float(raw)
         if math.isinf(value):
@@ -93,12 +94,15 @@ def clean_data(data: pd.DataFrame) -> pd.DataFrame:
     values: list[float] = []
     notes: list[str | None] = []
     years: list[int] = []
-    for kommune, aar, indikator, raw in data[list(DATA_COLUMNS)].itertuples(index=False):
+    for label, (kommune, aar, indikator, raw) in zip(
+        data.index, data[list(DATA_COLUMNS)].itertuples(index=False), strict=True
+    ):
         year = _parse_year(aar)
         ctx = Context(
             kommune=None if _blank(kommune) else str(kommune),
             indikator=None if _blank(indikator) else str(indikator),
             aar=year,
+            rad=row_label(label),
         )
         if year is None:
             problems.append(
@@ -123,18 +127,30 @@ def clean_data(data: pd.DataFrame) -> pd.DataFrame:
     out["kommune"] = data["kommune"].map(lambda v: "" if _blank(v) else str(v).strip())
     out["indikator"] = data["indikator"].map(lambda v: "" if _blank(v) else str(v).strip())
     dup = out.duplicated(subset=["kommune", "aar", "indikator"], keep="first")
-    for kommune, aar, indikator in out.loc[dup, ["kommune", "aar", "indikator"]].itertuples(
-        index=False
+    for label, kommune, aar, indikator in out.loc[dup, ["kommune", "aar", "indikator"]].itertuples(
+        index=True
     ):
         problems.append(
             InputError(
-                "verdien står mer enn én gang",
+                "verdien står mer enn én gang (samme kommune, år og indikator)",
                 code="duplikat",
-                context=Context(kommune=kommune, indikator=indikator, aar=int(aar)),
+                context=Context(
+                    kommune=kommune,
+                    indikator=indikator,
+                    aar=int(aar),
+                    rad=row_label(label),
+                ),
             )
         )
     InputErrors.raise_if_any(problems)
     return out
+
+
+def row_label(label: object) -> int | None:
+    """A row's index label as an int (the workbook layer maps it to a cell), else None."""
+    if isinstance(label, Integral) and not isinstance(label, bool):
+        return int(label)
+    return None
 
 
 def _blank(value: object) -> bool:
@@ -146,11 +162,15 @@ def _blank(value: object) -> bool:
 
 
 def _parse_year(value: object) -> int | None:
+    """A whole year, or None; beyond what a year column (int64) holds is not a year."""
+    year: int | None = None
     if isinstance(value, bool):
         return None
     if isinstance(value, Real):
         f = float(value)
-        return int(f) if f.is_integer() else None
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
+        year = int(f) if f.is_integer() else None
+    elif isinstance(value, str) and value.strip().isdigit():
+        year = int(value.strip())
+    if year is None or abs(year) >= 2**53:
+        return None
+    return year

@@ -16,11 +16,13 @@ formula cell we wrote (``<v>``); Excel recalculates on load anyway (``fullCalcOn
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import math
 import os
 import re
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,6 +31,7 @@ from typing import Any
 
 import openpyxl
 from defusedxml import DefusedXmlException
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -51,6 +54,8 @@ __all__ = [
     "atomic_target",
     "check_package",
     "excel_lock_file",
+    "os_reason",
+    "write_error",
     "write_table",
 ]
 
@@ -195,8 +200,11 @@ def write_table(
 def _plain(value: object) -> object:
     if value is None:
         return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # Excel has no NaN or infinity; the engine refuses them before this
+    if isinstance(value, str):
+        # control characters cannot be stored in the file's XML (openpyxl would refuse them)
+        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
     if hasattr(value, "item") and not isinstance(value, str):  # numpy scalar
         return value.item()
     return value
@@ -251,12 +259,16 @@ class FileBook:
         written anew (a user's own sheets and columns are not touched).
         """
         if self._formulas is None:
-            self._formulas = _load(self.path, data_only=False, keep_vba=True)
+            # macros are carried over only where they may live: an .xlsm (openpyxl's keep_vba
+            # re-reads parts of the source package when saving, which a damaged .xlsx fails)
+            macros = self.path.suffix.lower() == ".xlsm"
+            self._formulas = _load(self.path, data_only=False, keep_vba=macros)
         wb = self._formulas
         cached: dict[str, dict[str, float | str | None]] = {}
         for sheet in sheets:
             cached[sheet.name] = _write_sheet(wb, sheet, stamp=stamp)
         target = Path(target)
+        _check_target(target, source=self.path)
         lock = excel_lock_file(target)
         if lock is not None:
             raise LayoutError(
@@ -267,14 +279,29 @@ class FileBook:
             )
         try:
             with atomic_target(target) as tmp:
-                wb.save(tmp)
+                _save(wb, tmp, source=self.path)
                 _patch_cached_values(tmp, cached)
-        except PermissionError as exc:
-            raise LayoutError(
-                f"kan ikke skrive til {target.parent or '.'}: ingen skrivetilgang",
-                code="ingen_skrivetilgang",
-                location=Location(file=target.name),
-            ) from exc
+        except OSError as exc:
+            raise write_error(exc, target) from exc
+
+
+def _save(wb: Workbook, tmp: Path, *, source: Path) -> None:
+    """Save through openpyxl. With macros kept (.xlsm), openpyxl copies parts of the source
+    package while saving; a part it cannot parse (a damaged package) is an input problem."""
+    if wb.vba_archive is None:
+        wb.save(tmp)
+        return
+    try:
+        wb.save(tmp)
+    except OSError:
+        raise
+    except Exception as exc:
+        raise LayoutError(
+            "filen er delvis skadet: den kunne leses, men ikke lagres på nytt "
+            f"({type(exc).__name__}). Åpne den i Excel, lagre den som ny .xlsx og prøv igjen",
+            code="ugyldig_fil",
+            location=Location(file=source.name),
+        ) from exc
 
 
 @contextmanager
@@ -299,12 +326,90 @@ def atomic_target(target: Path) -> Iterator[Path]:
         raise
 
 
+_WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm"})
+
+
+def _check_target(target: Path, *, source: Path) -> None:
+    """Refuse an output path that cannot hold the workbook, before anything is written."""
+    where = Location(file=str(target))
+    if target.is_dir():
+        raise LayoutError(
+            "utfilen er en mappe; oppgi et filnavn, f.eks. resultat.xlsx",
+            code="utfil_er_mappe",
+            location=where,
+        )
+    if target.suffix.lower() != source.suffix.lower():
+        raise LayoutError(
+            f"utfilen må ha samme filtype som arbeidsboken ({source.suffix.lower()}), ikke "
+            f"'{target.suffix}'; Excel åpner ikke en arbeidsbok med feil filtype",
+            code="feil_filtype",
+            location=where,
+        )
+
+
+def write_error(exc: OSError, target: Path) -> LayoutError:
+    """A Norwegian, typed error for a file that could not be written."""
+    folder = target.parent if str(target.parent) else Path(".")
+    where = Location(file=str(target))
+    if isinstance(exc, PermissionError):
+        return LayoutError(
+            f"kan ikke skrive til mappen {folder}: ingen skrivetilgang. Velg en annen mappe "
+            "med -o, eller be om skrivetilgang",
+            code="ingen_skrivetilgang",
+            location=where,
+        )
+    if isinstance(exc, FileNotFoundError):
+        return LayoutError(
+            f"mappen {folder} finnes ikke; opprett den eller velg en annen mappe",
+            code="mangler_mappe",
+            location=where,
+        )
+    if isinstance(exc, IsADirectoryError):
+        return LayoutError(
+            "utfilen er en mappe; oppgi et filnavn, f.eks. resultat.xlsx",
+            code="utfil_er_mappe",
+            location=where,
+        )
+    return LayoutError(
+        f"filen kunne ikke skrives ({os_reason(exc)}); den gamle filen er urørt",
+        code="skrivefeil",
+        location=where,
+    )
+
+
+def os_reason(exc: OSError) -> str:
+    """The operating system's reason in Norwegian, where we know it."""
+    reasons = {
+        errno.ENOSPC: "disken er full",
+        errno.EDQUOT: "diskkvoten er brukt opp",
+        errno.EROFS: "disken er skrivebeskyttet",
+        errno.EACCES: "ingen tilgang",
+        errno.EPERM: "ingen tilgang",
+        errno.ENOENT: "finnes ikke",
+        errno.EISDIR: "er en mappe",
+        errno.ENOTDIR: "en del av stien er ikke en mappe",
+        errno.EBUSY: "filen er i bruk",
+        errno.ENAMETOOLONG: "filnavnet er for langt",
+        errno.EIO: "lese- eller skrivefeil på disken",
+    }
+    return reasons.get(exc.errno or -1, exc.strerror or type(exc).__name__)
+
+
 #: Limits on what a workbook package may unpack to (a national tblData of 712 000 rows is
 #: about 60 MB of sheet XML); beyond them the file is refused as a possible zip bomb.
 MAX_MEMBER_BYTES = 768 * 1024 * 1024
 MAX_TOTAL_BYTES = 1536 * 1024 * 1024
 MAX_RATIO = 250  # uncompressed / compressed, for members over 1 MB
+MAX_MEMBERS = 10_000  # a workbook has a few dozen parts; tens of thousands is an attack
+#: How much of each XML part is searched for a DTD (it can only stand before the root element;
+#: openpyxl parses through defusedxml as well, this is the first line of defence).
+XML_PROLOG_BYTES = 64 * 1024
 _OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+_DTD_MARKERS = tuple(
+    marker.encode(encoding)
+    for marker in ("<!DOCTYPE", "<!ENTITY")
+    for encoding in ("ascii", "utf-16-le", "utf-16-be")
+)
 
 
 def check_package(path: Path) -> None:
@@ -319,6 +424,12 @@ def check_package(path: Path) -> None:
         raise LayoutError(
             "filen finnes ikke", code="mangler_fil", location=Location(file=str(path))
         )
+    if path.is_dir():
+        raise LayoutError(
+            "dette er en mappe, ikke en fil",
+            code="kan_ikke_lese",
+            location=Location(file=str(path)),
+        )
     if path.suffix.lower() not in {".xlsx", ".xlsm"}:
         raise LayoutError(
             f"filtypen '{path.suffix}' støttes ikke; bruk .xlsx eller .xlsm",
@@ -330,7 +441,7 @@ def check_package(path: Path) -> None:
             head = fh.read(8)
     except OSError as exc:
         raise LayoutError(
-            f"filen kan ikke åpnes ({exc.strerror or type(exc).__name__})",
+            f"filen kan ikke åpnes ({os_reason(exc)})",
             code="kan_ikke_lese",
             location=where,
         ) from exc
@@ -358,11 +469,47 @@ def check_package(path: Path) -> None:
                     code="ods",
                     location=where,
                 )
-    except zipfile.BadZipFile as exc:
-        raise LayoutError("filen er en skadet zip-fil", code="ugyldig_fil", location=where) from exc
-    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+            if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+                raise LayoutError(
+                    "filen er en zip-fil, men ikke en Excel-arbeidsbok",
+                    code="ugyldig_fil",
+                    location=where,
+                )
+            _check_sizes(infos, where)
+            _check_xml_prologs(z, infos, where)
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        EOFError,
+        NotImplementedError,
+        ValueError,
+    ) as exc:
         raise LayoutError(
-            "filen er en zip-fil, men ikke en Excel-arbeidsbok", code="ugyldig_fil", location=where
+            "filen er en skadet zip-fil; den kan ikke leses som Excel-fil",
+            code="ugyldig_fil",
+            location=where,
+        ) from exc
+    except RuntimeError as exc:  # an encrypted zip member (a zip password, not Excel's)
+        raise LayoutError(
+            "filen har krypterte deler og kan ikke leses; lagre den på nytt i Excel uten passord",
+            code="kryptert_eller_xls",
+            location=where,
+        ) from exc
+    except OSError as exc:
+        raise LayoutError(
+            f"filen kan ikke leses ({os_reason(exc)})", code="kan_ikke_lese", location=where
+        ) from exc
+
+
+def _check_sizes(infos: list[zipfile.ZipInfo], where: Location) -> None:
+    """Refuse a zip bomb: too many members, or members that unpack beyond the limits."""
+    if len(infos) > MAX_MEMBERS:
+        raise LayoutError(
+            f"filen har {len(infos)} deler (en arbeidsbok har noen titalls); den avvises som "
+            "en mulig zip-bombe",
+            code="for_stor",
+            location=where,
         )
     total = 0
     for info in infos:
@@ -381,23 +528,61 @@ def check_package(path: Path) -> None:
             )
 
 
+def _check_xml_prologs(z: zipfile.ZipFile, infos: list[zipfile.ZipInfo], where: Location) -> None:
+    """Refuse XML parts that declare a DTD or entities (entity expansion, external entities).
+
+    Excel never writes a DTD; a part that has one was made to attack the reader.
+    """
+    for info in infos:
+        if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
+            continue
+        with z.open(info) as fh:
+            head = fh.read(XML_PROLOG_BYTES)
+        if any(marker in head for marker in _DTD_MARKERS):
+            raise LayoutError(
+                f"filen inneholder XML med DTD/entiteter ({info.filename}), som kan brukes til "
+                "angrep (entitetsutvidelse, eksterne entiteter); den avvises",
+                code="farlig_xml",
+                location=where,
+            )
+
+
 def _load(path: Path, *, data_only: bool, keep_vba: bool = False) -> Workbook:
     check_package(path)
     try:
         return openpyxl.load_workbook(path, data_only=data_only, keep_vba=keep_vba)
-    except DefusedXmlException as exc:
-        raise LayoutError(
-            "filen inneholder XML-konstruksjoner som kan brukes til angrep (entiteter/DTD) og "
-            "avvises",
-            code="farlig_xml",
-            location=Location(file=path.name),
-        ) from exc
     except Exception as exc:  # any parse failure of a user's file is an input problem
+        if _caused_by(exc, DefusedXmlException):  # openpyxl wraps it in a ValueError
+            raise LayoutError(
+                "filen inneholder XML-konstruksjoner som kan brukes til angrep (entiteter/DTD) "
+                "og avvises",
+                code="farlig_xml",
+                location=Location(file=path.name),
+            ) from exc
+        if isinstance(exc, OSError) and not isinstance(exc, zipfile.BadZipFile):
+            raise LayoutError(
+                f"filen kan ikke leses ({os_reason(exc)})",
+                code="kan_ikke_lese",
+                location=Location(file=path.name),
+            ) from exc
         raise LayoutError(
-            f"filen kan ikke leses som Excel-fil ({type(exc).__name__})",
+            f"filen kan ikke leses som Excel-fil; den kan være skadet ({type(exc).__name__}). "
+            "Åpne den i Excel og lagre den på nytt som .xlsx",
             code="ugyldig_fil",
             location=Location(file=path.name),
         ) from exc
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    """Whether ``exc`` or any exception it was raised from or during is a ``kind``."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def excel_lock_file(path: Path) -> Path | None:
@@ -411,7 +596,20 @@ def excel_lock_file(path: Path) -> Path | None:
 
 def _raw(ws: Worksheet, name: str) -> RawTable:
     ref = ws.tables[name].ref
-    (min_col, min_row, max_col, max_row) = range_boundaries(ref)
+    try:
+        bounds = range_boundaries(str(ref))
+    except (ValueError, TypeError) as exc:
+        raise LayoutError(
+            f"tabellen {name} har et ugyldig område ('{ref}'); lag tabellen på nytt i Excel",
+            code="ugyldig_tabell",
+            location=Location(sheet=ws.title),
+        ) from exc
+    min_col, min_row, max_col, max_row = (int(b or 1) for b in bounds)
+    _check_merged(ws, name, (min_col, min_row, max_col, max_row))
+    # Cells beyond the sheet's used area are empty: do not materialise them (a hostile table
+    # can claim A1:XFD1048576).
+    max_row = max(min(max_row, ws.max_row), min_row)
+    max_col = max(min(max_col, ws.max_column), min_col)
     grid = [
         [c.value for c in row]
         for row in ws.iter_rows(min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col)
@@ -420,11 +618,31 @@ def _raw(ws: Worksheet, name: str) -> RawTable:
     return RawTable(
         name=name,
         sheet=ws.title,
-        top=int(min_row or 1),
-        left=int(min_col or 1),
+        top=min_row,
+        left=min_col,
         headers=[h or "" for h in headers],
         rows=[list(r) for r in grid[1:]],
     )
+
+
+def _check_merged(ws: Worksheet, name: str, bounds: tuple[int, int, int, int]) -> None:
+    """A table must not hold merged cells: all but the first cell of a merge read as empty."""
+    min_col, min_row, max_col, max_row = bounds
+    for merged in sorted(ws.merged_cells.ranges, key=lambda r: (r.min_row, r.min_col)):
+        if (
+            merged.min_col <= max_col
+            and merged.max_col >= min_col
+            and merged.min_row <= max_row
+            and merged.max_row >= min_row
+        ):
+            raise LayoutError(
+                f"tabellen {name} har sammenslåtte celler ({merged.coord}); del dem opp "
+                "(Hjem > Slå sammen og midtstill > Del opp celler) og fyll ut hver celle",
+                code="sammenslatte_celler",
+                location=Location(
+                    sheet=ws.title, cell=cell_address(merged.min_row, merged.min_col)
+                ),
+            )
 
 
 def _write_sheet(wb: Workbook, sheet: OutputSheet, *, stamp: str) -> dict[str, float | str | None]:

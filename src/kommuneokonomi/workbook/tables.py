@@ -151,6 +151,17 @@ def to_frame(raw: RawTable, spec: TableSpec) -> ReadTable:
     return ReadTable(spec=spec, raw=raw, frame=frame, cells=cells)
 
 
+def _shown(value: dt.datetime | dt.date | dt.time | dt.timedelta) -> str:
+    """A date or time as a Norwegian user sees it: 02.01.2020, 13:45."""
+    if isinstance(value, dt.datetime):
+        return f"{value:%d.%m.%Y}" + ("" if value.time() == dt.time() else f" {value:%H:%M}")
+    if isinstance(value, dt.date):
+        return f"{value:%d.%m.%Y}"
+    if isinstance(value, dt.time):
+        return f"{value:%H:%M}"
+    return str(value)
+
+
 def _empty(value: object) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 
@@ -159,10 +170,13 @@ def _read(value: object, column: Column) -> object:
     """One cell by its column type; raises ValueError with a Norwegian reason."""
     if isinstance(value, str) and value.strip() in EXCEL_ERRORS:
         raise ValueError(f"cellen har Excel-feilen {value.strip()}")
-    if isinstance(value, dt.datetime | dt.date | dt.time):
+    if isinstance(value, dt.datetime | dt.date | dt.time | dt.timedelta):
         if column.type == "tekst":
             return str(value)
-        raise ValueError(f"'{value}' er en dato, ikke et tall")
+        raise ValueError(
+            f"'{_shown(value)}' er en dato eller et klokkeslett, ikke et tall (har cellen fått "
+            "datoformat? Gi den formatet Tall)"
+        )
     if column.type == "tekst":
         if value is None:
             return None
@@ -188,5 +202,7 @@ def _read(value: object, column: Column) -> object:
     if column.type == "heltall":
         if not float(number).is_integer():
             raise ValueError(f"'{value}' er ikke et helt tall")
+        if abs(number) >= 2**53:
+            raise ValueError(f"'{value}' er for stort til å være et årstall eller antall")
         return int(number)
     return float(number) if isinstance(number, Real) else number
