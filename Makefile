@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench clean
+.PHONY: demo test lint typecheck bench fuzz clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ test: lint typecheck
 # Timings and memory at 1/10 and full national scale (benchmarks/RESULTS.md records a run).
 bench: $(STAMP)
 	$(PY) benchmarks/bench.py --scales 0.1,1
+
+# Many more fuzz cases than CI runs (FUZZ_CASES=200000 make fuzz for a long night).
+fuzz: $(STAMP)
+	$(PY) scripts/fuzz.py --cases $${FUZZ_CASES:-50000}
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -880,7 +880,10 @@ def _apply_file(wb: Any, values_wb: Any, rows: pd.DataFrame, file_name: str) -> 
         (bounds[0], bounds[1], bounds[2], bounds[3]), cell, rows, sheet=ws.title, file=file_name
     )
     for (r, c), value in edit.writes.items():
-        ws.cell(r, c).value = _cell_value(value)
+        written = ws.cell(r, c)
+        written.value = _cell_value(value)
+        if isinstance(value, str) and value.startswith("="):
+            written.data_type = "s"  # text from SSB is never a formula
     for j, values in enumerate(edit.block):
         for k, value in enumerate(values):
             if value is None:
