@@ -20,6 +20,7 @@ from .engine.format import mnok, number
 from .errors import KommuneokonomiError, LayoutError, Location
 from .report import text_table
 from .service import Recalculation, recalculate
+from .ssb.cli import add_parser as add_hent_parser
 from .workbook.build import build_all, save_reproducible, template
 from .workbook.files import FileBook, atomic_target, now_stamp, os_reason, write_error
 
@@ -263,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("fil", help="den nye filen (.xlsx)")
     new.add_argument("--overskriv", action="store_true", help="erstatt en fil som finnes")
     new.set_defaults(func=_cmd_new)
+    add_hent_parser(sub)
     return parser
 
 

@@ -75,3 +75,14 @@ def test_help_is_norwegian() -> None:
     assert result.returncode == 0
     assert "bruk: kommuneokonomi" in result.stdout
     assert "demo" in result.stdout
+
+
+def test_hent_is_a_command_and_offline_without_cache_says_so(tmp_path: Path) -> None:
+    assert _run("demo", str(tmp_path / "demo")).returncode == 0
+    book = tmp_path / "demo" / "innsparing_trondheim_2007.xlsx"
+    before = book.read_bytes()
+    result = _run("hent", str(book), "--offline")
+    assert result.returncode == 2
+    assert result.stderr.startswith("Feil: ")
+    assert "mellomlageret" in result.stderr
+    assert book.read_bytes() == before
