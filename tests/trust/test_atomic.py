@@ -221,13 +221,13 @@ def test_temp_file_is_beside_the_target_and_hidden(
 ) -> None:
     """Same folder (so the rename is atomic, never a copy across file systems), hidden name."""
     seen: list[Path] = []
-    real = files._patch_cached_values
+    real = os.replace
 
-    def spy(path: Path, cached: dict[str, dict[str, float | str | None]]) -> None:
-        seen.append(Path(path))
-        real(path, cached)
+    def spy(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        seen.append(Path(src))  # the finished temporary file renamed over the target
+        real(src, dst)
 
-    monkeypatch.setattr(files, "_patch_cached_values", spy)
+    monkeypatch.setattr(os, "replace", spy)
     assert run_cli("recalc", book).code == 0
     assert seen and seen[0].parent == book.resolve().parent and seen[0].name.startswith(".")
     assert not seen[0].exists()

@@ -4,9 +4,11 @@ Reading: named tables (ListObjects) are found by name on any sheet; values are r
 last calculated them (``data_only``), so a formula in an input cell counts as the number it
 shows.
 
-Writing: only the output sheets are replaced; input sheets are loaded and saved back as they
-are. The new file is written next to the target under a temporary name and then atomically
-renamed over it, so the target is always either the old or the new complete file.
+Writing: only the output sheets are replaced. They are rendered into a small fresh workbook
+and their parts transplanted into the original package (``package.py``): input sheets are
+never reloaded and their parts stay byte for byte as they were. The new file is written next
+to the target under a temporary name and then atomically renamed over it, so the target is
+always either the old or the new complete file.
 
 openpyxl writes formulas without their cached result. Readers that do not recalculate (and
 the tests) would see an empty cell, so after saving, the engine's value is put into each
@@ -42,6 +44,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..errors import LayoutError, Location
 from .layout import TableSpec
+from .package import PackageError, replace_output_sheets
 from .tables import RawTable, cell_address, column_letter
 
 __all__ = [
@@ -55,6 +58,7 @@ __all__ = [
     "check_package",
     "excel_lock_file",
     "os_reason",
+    "save_outputs",
     "write_error",
     "write_table",
 ]
@@ -253,11 +257,13 @@ class FileBook:
         *,
         stamp: str,
     ) -> None:
-        """Replace the output sheets and save to ``target`` atomically.
+        """Replace the output sheets and save to ``target`` atomically (see
+        :func:`save_outputs`); falls back to re-saving the whole workbook through openpyxl for
+        a package the part writer does not handle."""
+        save_outputs(self.path, sheets, target, stamp=stamp, fallback=self._save_with_openpyxl)
 
-        Input sheets are saved back as openpyxl loaded them; output sheets are removed and
-        written anew (a user's own sheets and columns are not touched).
-        """
+    def _save_with_openpyxl(self, sheets: list[OutputSheet], target: Path, *, stamp: str) -> None:
+        """The slow path: load everything with openpyxl, replace the output sheets, save all."""
         if self._formulas is None:
             # macros are carried over only where they may live: an .xlsm (openpyxl's keep_vba
             # re-reads parts of the source package when saving, which a damaged .xlsx fails)
@@ -267,22 +273,57 @@ class FileBook:
         cached: dict[str, dict[str, float | str | None]] = {}
         for sheet in sheets:
             cached[sheet.name] = _write_sheet(wb, sheet, stamp=stamp)
-        target = Path(target)
-        _check_target(target, source=self.path)
-        lock = excel_lock_file(target)
-        if lock is not None:
-            raise LayoutError(
-                f"filen ser ut til å være åpen i Excel (låsefilen {lock.name} finnes); lukk den "
-                "og prøv igjen, eller skriv til en annen fil med -o",
-                code="fil_laast",
-                location=Location(file=target.name),
-            )
         try:
             with atomic_target(target) as tmp:
                 _save(wb, tmp, source=self.path)
                 _patch_cached_values(tmp, cached)
         except OSError as exc:
             raise write_error(exc, target) from exc
+
+
+def save_outputs(
+    source: Path,
+    sheets: list[OutputSheet],
+    target: str | os.PathLike[str],
+    *,
+    stamp: str,
+    fallback: Callable[..., None] | None = None,
+) -> None:
+    """Write ``sheets`` as the output sheets of ``source`` into ``target``, atomically.
+
+    The output sheets are rendered into a small fresh workbook and their parts transplanted
+    into the source package (:mod:`kommuneokonomi.workbook.package`): every input part is
+    copied byte for byte and never reloaded, so a national workbook is written in a fraction
+    of a second. ``fallback(sheets, target, stamp=...)`` handles a package the part writer
+    refuses (e.g. Strict OOXML).
+    """
+    target = Path(target)
+    _check_target(target, source=source)
+    lock = excel_lock_file(target)
+    if lock is not None:
+        raise LayoutError(
+            f"filen ser ut til å være åpen i Excel (låsefilen {lock.name} finnes); lukk den "
+            "og prøv igjen, eller skriv til en annen fil med -o",
+            code="fil_laast",
+            location=Location(file=target.name),
+        )
+    book = openpyxl.Workbook()
+    default = book.active
+    if default is not None:
+        book.remove(default)
+    cached = {sheet.name: _write_sheet(book, sheet, stamp=stamp) for sheet in sheets}
+    try:
+        with tempfile.TemporaryDirectory(prefix="kommuneokonomi-") as folder:
+            rendered = Path(folder) / "utdata.xlsx"
+            book.save(rendered)
+            _patch_cached_values(rendered, cached)
+            replace_output_sheets(source, rendered, [s.name for s in sheets], target)
+    except PackageError:
+        if fallback is None:
+            raise
+        fallback(sheets, target, stamp=stamp)
+    except OSError as exc:
+        raise write_error(exc, target) from exc
 
 
 def _save(wb: Workbook, tmp: Path, *, source: Path) -> None:
