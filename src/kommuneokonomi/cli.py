@@ -19,10 +19,18 @@ from . import __version__
 from .engine.format import mnok, number
 from .errors import KommuneokonomiError, LayoutError, Location
 from .report import text_table
-from .service import Recalculation, recalculate
+from .service import Recalculation, recalculate, wants_national
 from .ssb.cli import add_parser as add_hent_parser
 from .workbook.build import build_all, save_reproducible, template
-from .workbook.files import FileBook, atomic_target, now_stamp, os_reason, write_error
+from .workbook.fastread import CalamineBook
+from .workbook.files import (
+    FileBook,
+    atomic_target,
+    now_stamp,
+    os_reason,
+    save_outputs,
+    write_error,
+)
 
 __all__ = ["main"]
 
@@ -128,23 +136,74 @@ def _stamp(source: Path) -> str:
     return now_stamp(version=__version__, source=source.name)
 
 
+def _national_reader(path: Path) -> CalamineBook | None:
+    """The fast reader if this is a national workbook ('Egen kommune' = Alle), else None.
+
+    Any problem opening the file is left to the usual path, which reports it with the
+    message and location the user expects."""
+    try:
+        fast = CalamineBook(path)
+    except KommuneokonomiError:
+        return None
+    return fast if wants_national(fast) else None
+
+
 def _recalc(path: Path, out: Path | None) -> tuple[Recalculation, Path]:
+    target = out or path
+    fast = _national_reader(path)
+    if fast is not None:
+        # every municipality: read with calamine, write by part transplant (issue 7's fast
+        # path); openpyxl never loads the national tblData
+        result = recalculate(fast)
+        save_outputs(path, result.sheets, target, stamp=_stamp(path))
+        return result, target
     book = FileBook(path)
     result = recalculate(book)
-    target = out or path
     book.save_outputs(result.sheets, target, stamp=_stamp(path))
     return result, target
+
+
+def _national_report(result: Recalculation) -> str:
+    assert result.national is not None
+    summary = result.national
+    years = sorted(set(summary["aar"]))
+    last = summary[summary["aar"] == years[-1]]
+    per_kommune = last.groupby("kommune")[["innsparing_1_mnok", "innsparing_2_mnok"]].sum()
+    top = per_kommune.sort_values("innsparing_2_mnok", ascending=False).head(5)
+    rows = [
+        [str(k), mnok(float(r["innsparing_1_mnok"])), mnok(float(r["innsparing_2_mnok"]))]
+        for k, r in top.iterrows()
+    ]
+    head = (
+        f"Alle kommuner mot egen gruppe: {summary['kommune'].nunique()} kommuner, "
+        f"{len(years)} år ({years[0]}-{years[-1]}), {len(summary)} rader i tblInnsparingKommuner."
+    )
+    table = text_table(
+        ["Kommune", "Innsparing 1", "Innsparing 2"],
+        rows,
+        title=f"Størst innsparing mot referanse 2 i {years[-1]} (mill. kr)",
+    )
+    return f"{head}\n\n{table}"
 
 
 def _cmd_recalc(args: argparse.Namespace) -> int:
     result, target = _recalc(Path(args.fil), Path(args.utfil) if args.utfil else None)
     print(f"Beregnet {args.fil} -> {target}")
-    print(_savings_report(result) if result.kind == "innsparing" else _checks_report(result))
+    if result.national is not None:
+        print(_national_report(result))
+    elif result.kind == "innsparing":
+        print(_savings_report(result))
+    else:
+        print(_checks_report(result))
     return 0
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    result = recalculate(FileBook(Path(args.fil)))
+    fast = _national_reader(Path(args.fil))
+    result = recalculate(fast if fast is not None else FileBook(Path(args.fil)))
+    if result.national is not None:
+        print(_national_report(result))
+        return 0
     if result.kind == "innsparing":
         print(_savings_report(result))
         return 0

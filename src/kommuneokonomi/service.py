@@ -45,6 +45,7 @@ from .errors import (
     LayoutError,
     Location,
 )
+from .national import is_national, recalculate_national
 from .workbook import layout as L
 from .workbook.files import ChartSpec, OutputSheet, OutputTable, Placement
 from .workbook.tables import RawTable, ReadTable, to_frame
@@ -84,6 +85,7 @@ class Recalculation:
     sectors: pd.DataFrame | None = None
     lines: pd.DataFrame | None = None
     key_figures: pd.DataFrame | None = None
+    national: pd.DataFrame | None = None  # per kommune, year and sector ('Egen kommune' Alle)
 
     @property
     def has_deviation(self) -> bool:
@@ -125,8 +127,33 @@ def _read_all(
     return tables, problems
 
 
+class _OnceReader:
+    """Reads each named table from the adapter at most once per recalculation (the settings
+    are looked at before the path is chosen, and again by that path)."""
+
+    def __init__(self, book: BookReader) -> None:
+        self._book = book
+        self._tables: dict[str, RawTable] = {}
+        self._names: set[str] | None = None
+
+    @property
+    def name(self) -> str:
+        return self._book.name
+
+    def table_names(self) -> set[str]:
+        if self._names is None:
+            self._names = self._book.table_names()
+        return self._names
+
+    def read_table(self, spec: L.TableSpec) -> RawTable:
+        if spec.name not in self._tables:
+            self._tables[spec.name] = self._book.read_table(spec)
+        return self._tables[spec.name]
+
+
 def recalculate(book: BookReader) -> Recalculation:
     """Recalculate a savings or budget workbook (told apart by the tables it holds)."""
+    book = _OnceReader(book)
     kind = L.kind_of_tables(book.table_names())
     if kind is None:
         raise LayoutError(
@@ -137,10 +164,55 @@ def recalculate(book: BookReader) -> Recalculation:
             location=Location(file=book.name),
         )
     if kind == "innsparing":
+        national = _national_settings(book)
+        if national is not None:
+            return national
         return _recalculate_savings(*_read_all(book, L.SAVINGS))
     tables, problems = _read_all(book, L.BUDGET)
     InputErrors.raise_if_any(problems)
     return _recalculate_budget(tables)
+
+
+def wants_national(book: BookReader) -> bool:
+    """Whether a savings workbook's ``Egen kommune`` is ``Alle`` (read from the settings only)."""
+    if "tblInnstillinger" not in book.table_names():
+        return False
+    try:
+        settings = _Settings(to_frame(book.read_table(L.INNSTILLINGER), L.INNSTILLINGER))
+    except KommuneokonomiError:
+        return False  # the usual path reports the problem with its cell
+    return is_national(settings.get("Egen kommune"))
+
+
+def _national_settings(book: BookReader) -> Recalculation | None:
+    """The national recalculation if ``Egen kommune`` is ``Alle``, else None."""
+    if not wants_national(book):
+        return None
+    settings = _Settings(to_frame(book.read_table(L.INNSTILLINGER), L.INNSTILLINGER))
+    include = settings.get("Snitt: ta med egen kommune", "Nei").casefold()
+    if include not in _YES | _NO:
+        raise settings.error(
+            "Snitt: ta med egen kommune", f"'{include}' er ikke Ja eller Nei", "ugyldig_ja_nei"
+        )
+    missing = [
+        s.name for s in (L.DATA, L.KOMMUNER, L.INDIKATORER) if s.name not in book.table_names()
+    ]
+    if missing:
+        raise LayoutError(
+            f"fant ikke tabellen {missing[0]}",
+            code="mangler_tabell",
+            location=Location(file=book.name),
+        )
+    result = recalculate_national(
+        data=book.read_table(L.DATA),
+        kommuner=book.read_table(L.KOMMUNER),
+        indikatorer=book.read_table(L.INDIKATORER),
+        referanse_1=settings.get("Referanse 1", "snitt") or "snitt",
+        referanse_2=settings.get("Referanse 2", "3. beste") or "3. beste",
+        include_own=include in _YES,
+        settings_cell=settings.where("Egen kommune"),
+    )
+    return Recalculation(kind="innsparing", sheets=result.sheets, national=result.summary)
 
 
 # --- settings -------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from kommuneokonomi.cli import main
 from kommuneokonomi.engine.cube import cube_sector_summary, savings_cube
 from kommuneokonomi.engine.savings import indicators_from_frame
 from kommuneokonomi.errors import InputErrors, Location
@@ -78,3 +79,33 @@ def test_column_wise_validation_names_cells(
         assert f"arket 'Data', celle {cell}" in text
     assert "D11" not in text
     assert len(exc.value) == 3
+
+
+def test_cli_recalc_all_municipalities(national_book: tuple[Path, object], tmp_path: Path) -> None:
+    path, _ = national_book
+    book = tmp_path / "alle.xlsx"
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Innstillinger"]
+    for row in ws.iter_rows(min_row=2):
+        if row[0].value == "Egen kommune":
+            row[1].value = "Alle"
+    wb.save(book)
+    before = {n: d for n, d in _parts(book).items() if "sheet" in n}
+    out = tmp_path / "ut.xlsx"
+    assert main(["recalc", str(book), "-o", str(out)]) == 0
+    result = openpyxl.load_workbook(out, data_only=True)
+    ws = result["Innsparing"]
+    grid = [[c.value for c in row] for row in ws[ws.tables["tblInnsparingKommuner"].ref]]
+    assert grid[0][:4] == ["Kommune", "Gruppe", "År", "Sektor"]
+    assert len({r[0] for r in grid[1:]}) == 356
+    after = _parts(out)
+    for name, data in before.items():  # the input sheets' parts are byte-identical
+        assert after[name] == data
+    assert main(["check", str(book)]) == 0
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()}

@@ -16,6 +16,7 @@ import html
 import os
 import re
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,8 @@ class CalamineBook:
             self._book: Any = python_calamine.CalamineWorkbook.from_path(
                 str(self.path), load_tables=True
             )
-        except Exception as exc:  # calamine's own error types: any failure is a bad file
+        except BaseException as exc:  # calamine's errors, and pyo3 panics (BaseException)
+            _reraise_interrupts(exc)
             raise LayoutError(
                 f"filen kan ikke leses som Excel-fil ({type(exc).__name__})",
                 code="ugyldig_fil",
@@ -74,12 +76,30 @@ class CalamineBook:
                 code="mangler_tabell",
                 location=Location(file=self.name, sheet=spec.sheet),
             )
-        table = self._book.get_table_by_name(spec.name)
-        first_row, first_col = table.start  # 0-based position of the first DATA cell
-        rows = [[_plain(v) for v in row] for row in table.to_python()]
+        try:  # calamine parses a sheet when it is first read: a broken one fails here
+            table = self._book.get_table_by_name(spec.name)
+            first_row, first_col = table.start  # 0-based position of the first DATA cell
+            rows = [[_plain(v) for v in row] for row in table.to_python()]
+        except BaseException as exc:  # calamine's errors, and pyo3 panics (BaseException)
+            _reraise_interrupts(exc)
+            raise LayoutError(
+                f"arket med tabellen {spec.name} kan ikke leses; filen kan være skadet "
+                f"({type(exc).__name__})",
+                code="ugyldig_fil",
+                location=Location(file=self.name, sheet=spec.sheet),
+            ) from exc
         # calamine reads an Excel error value (#DIV/0!, #N/A) as an empty cell; put the error
         # back so validation rejects it as it does with openpyxl, instead of reading "missing"
-        for (r, c), error in _error_cells(self.path, str(table.sheet)).items():
+        try:
+            errors = _error_cells(self.path, str(table.sheet))
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, zlib.error) as exc:
+            raise LayoutError(
+                f"arket med tabellen {spec.name} kan ikke leses; filen kan være skadet "
+                f"({type(exc).__name__})",
+                code="ugyldig_fil",
+                location=Location(file=self.name, sheet=spec.sheet),
+            ) from exc
+        for (r, c), error in errors.items():
             i, j = r - (first_row + 1), c - (first_col + 1)
             if 0 <= i < len(rows) and 0 <= j < len(rows[i]):
                 rows[i][j] = error
@@ -126,6 +146,12 @@ def _error_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
             col = col * 26 + (ord(ch) - 64)
         found[(int(number), col)] = value.decode("utf-8")
     return found
+
+
+def _reraise_interrupts(exc: BaseException) -> None:
+    """Ctrl-C and exits are not file problems: let them through."""
+    if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
+        raise exc
 
 
 def _plain(value: object) -> object:
