@@ -130,7 +130,8 @@ def write_workbook(national: National, path: Path) -> Path:
     from kommuneokonomi.workbook import layout as L
 
     settings = [
-        ("Egen kommune", national.own),
+        # "Alle": every municipality against its own group (the national mode)
+        ("Egen kommune", "Alle"),
         ("År", national.year),
         ("Sammenligningsgruppe", national.kommuner.loc[0, "gruppe"]),
         ("Referanse 1", "snitt"),

@@ -176,7 +176,7 @@ def _national_report(result: Recalculation) -> str:
     ]
     head = (
         f"Alle kommuner mot egen gruppe: {summary['kommune'].nunique()} kommuner, "
-        f"{len(years)} år ({years[0]}-{years[-1]}), {len(summary)} rader i tblInnsparingKommuner."
+        f"{len(years)} år beregnet ({years[0]}-{years[-1]})."
     )
     table = text_table(
         ["Kommune", "Innsparing 1", "Innsparing 2"],

@@ -140,8 +140,13 @@ def recalculate_national(
     referanse_2: str,
     include_own: bool,
     settings_cell: Location,
+    year: int | None = None,
 ) -> NationalResult:
-    """Every municipality against its group; ``settings_cell`` is where ``Egen kommune`` is."""
+    """Every municipality against its group; ``settings_cell`` is where ``Egen kommune`` is.
+
+    The cube covers every year in the data; the output table holds ``year`` (the settings'
+    ``År``) or, when it is None, every year.
+    """
     problems: list[KommuneokonomiError] = []
     indicators: list[IndicatorSpec] = []
     try:
@@ -185,15 +190,17 @@ def recalculate_national(
         include_own=include_own,
     )
     summary = cube_sector_summary(cube)
+    shown = summary if year is None else summary[summary["aar"] == year]
     sheet = OutputSheet(
         name="Innsparing",
         title=(
-            f"Innsparingsmuligheter for alle kommuner mot egen gruppe (referanse 1: {referanse_1}, "
+            f"Innsparingsmuligheter {'' if year is None else str(year) + ' '}for alle kommuner "
+            f"mot egen gruppe (referanse 1: {referanse_1}, "
             f"referanse 2: {referanse_2}), mill. kr"
         ),
         tables=[
             OutputTable(
-                L.INNSPARING_KOMMUNER, summary[[c.name for c in L.INNSPARING_KOMMUNER.columns]]
+                L.INNSPARING_KOMMUNER, shown[[c.name for c in L.INNSPARING_KOMMUNER.columns]]
             )
         ],
     )

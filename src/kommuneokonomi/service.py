@@ -211,8 +211,23 @@ def _national_settings(book: BookReader) -> Recalculation | None:
         referanse_2=settings.get("Referanse 2", "3. beste") or "3. beste",
         include_own=include in _YES,
         settings_cell=settings.where("Egen kommune"),
+        year=_optional_year(settings),
     )
     return Recalculation(kind="innsparing", sheets=result.sheets, national=result.summary)
+
+
+def _optional_year(settings: _Settings) -> int | None:
+    """The settings' År for the national output table; blank means every year."""
+    text = settings.get("År").replace(",", ".")
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not value.is_integer():
+        raise settings.error("År", f"'{text}' er ikke et gyldig årstall", "ugyldig_aar")
+    return int(value)
 
 
 # --- settings -------------------------------------------------------------------------------
