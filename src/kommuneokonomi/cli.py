@@ -113,9 +113,23 @@ def _printed(value: object) -> str:
     return mnok(float(str(value)))
 
 
+def _precise(value: float) -> str:
+    """Like ``number``, but a share such as 0,0175 keeps its digits (not «0,02»)."""
+    if value != 0 and abs(value) < 1:
+        return number(value, 4).rstrip("0").rstrip(",")
+    return number(value)
+
+
 def _checks_report(result: Recalculation) -> str:
     rows = [
-        [r.kontroll, r.status, number(r.verdi), number(r.forventet), number(r.avvik), r.forklaring]
+        [
+            r.kontroll,
+            r.status,
+            _precise(r.verdi),
+            _precise(r.forventet),
+            _precise(r.avvik),
+            r.forklaring,
+        ]
         for r in result.checks
     ]
     table = text_table(
