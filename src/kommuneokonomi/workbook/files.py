@@ -58,6 +58,7 @@ __all__ = [
     "check_package",
     "excel_lock_file",
     "os_reason",
+    "place_tables",
     "save_outputs",
     "write_error",
     "write_table",
@@ -141,6 +142,30 @@ class OutputSheet:
     title: str
     tables: list[OutputTable]
     charts: list[ChartSpec] = field(default_factory=list)
+
+
+def place_tables(sheet: OutputSheet) -> list[Placement]:
+    """Where each table of ``sheet`` goes, exactly as the file adapter places them.
+
+    Tables go below each other from row 4 with three empty rows between them; a table with
+    ``beside=True`` goes right of the first table (one empty column between), stacked the
+    same way from row 4.
+    """
+    below, beside_top, beside_left = 4, 4, 1
+    placements: list[Placement] = []
+    for out in sheet.tables:
+        names = tuple(c.name for c in out.spec.columns)
+        n = len(out.frame)
+        if out.beside and placements:
+            top, left = beside_top, beside_left
+            beside_top += n + 4
+        else:
+            top, left = below, 1
+            below += n + 4
+        if not placements:
+            beside_left = left + len(names) + 1
+        placements.append(Placement(top=top, left=left, n_rows=n, columns=names))
+    return placements
 
 
 def write_table(
@@ -697,22 +722,14 @@ def _write_sheet(wb: Workbook, sheet: OutputSheet, *, stamp: str) -> dict[str, f
     ws["A1"].font = Font(italic=True, color="666666")
     ws["A2"] = sheet.title
     ws["A2"].font = Font(bold=True, size=14)
-    below, beside_top, beside_left = 4, 4, 1
     placements: dict[str, Placement] = {}
     cached: dict[str, float | str | None] = {}
-    for out in sheet.tables:
-        names = [c.name for c in out.spec.columns]
-        frame = out.frame
-        rows: list[list[object]] = [[rec.get(n) for n in names] for rec in frame.to_dict("records")]
-        if out.beside and placements:
-            top, left = beside_top, beside_left
-            beside_top += len(rows) + 4
-        else:
-            top, left = below, 1
-            below += len(rows) + 4
-        placement = Placement(top=top, left=left, n_rows=len(rows), columns=tuple(names))
-        if not placements:  # the first table: tables placed beside it start two columns right
-            beside_left = left + len(names) + 1
+    for out, placement in zip(sheet.tables, place_tables(sheet), strict=True):
+        names = list(placement.columns)
+        top, left = placement.top, placement.left
+        rows: list[list[object]] = [
+            [rec.get(n) for n in names] for rec in out.frame.to_dict("records")
+        ]
         placements[out.spec.name] = placement
         if out.formulas is not None:
             for (i, col), text in out.formulas(placements).items():

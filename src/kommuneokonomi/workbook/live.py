@@ -44,7 +44,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..errors import LayoutError, Location
 from .build import template
-from .files import TABLE_STYLE, ChartSpec, OutputSheet, Placement
+from .files import TABLE_STYLE, ChartSpec, OutputSheet, Placement, place_tables
 from .layout import KINDS, TableSpec
 from .tables import EXCEL_ERRORS, RawTable, cell_address
 
@@ -213,30 +213,6 @@ class SheetPlan:
     tables: list[TablePlan]
     charts: list[ChartPlan] = field(default_factory=list)
     widths: dict[int, float] = field(default_factory=dict)  # column -> characters
-
-
-def place_tables(sheet: OutputSheet) -> list[Placement]:
-    """Where each table of ``sheet`` goes, exactly as the file adapter places them.
-
-    Tables go below each other from row 4 with three empty rows between them; a table with
-    ``beside=True`` goes right of the first table (one empty column between), stacked the
-    same way from row 4.
-    """
-    below, beside_top, beside_left = 4, 4, 1
-    placements: list[Placement] = []
-    for out in sheet.tables:
-        names = tuple(c.name for c in out.spec.columns)
-        n = len(out.frame)
-        if out.beside and placements:
-            top, left = beside_top, beside_left
-            beside_top += n + 4
-        else:
-            top, left = below, 1
-            below += n + 4
-        if not placements:
-            beside_left = left + len(names) + 1
-        placements.append(Placement(top=top, left=left, n_rows=n, columns=names))
-    return placements
 
 
 def plan_sheet(sheet: OutputSheet, *, stamp: str) -> SheetPlan:
