@@ -6,24 +6,23 @@ municipality in ``tblKommuner`` is compared with the other members of its ``Grup
 KOSTRA group), with the settings' two references, and the output ``tblInnsparingKommuner``
 holds the savings per municipality, year and sector.
 
-tblData may hold 700 000 rows here, so it is validated column-wise (pandas) rather than
-cell by cell; a problem still names its sheet and cell. The small tables go through the usual
-cell-by-cell path.
+tblData may hold 700 000 rows here; it goes through the same column-wise readers as in the
+per-municipality mode, and a problem still names its sheet and cell (the first
+:data:`MAX_PROBLEMS` are listed, the rest counted).
 """
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from .engine.cube import cube_sector_summary, savings_cube
 from .engine.references import ReferenceSpec
 from .engine.savings import IndicatorSpec, indicators_from_frame
-from .engine.values import MISSING_SYMBOLS
-from .errors import InputError, InputErrors, KommuneokonomiError, LayoutError, Location
+from .engine.values import clean_data
+from .errors import InputError, InputErrors, KommuneokonomiError, Location
 from .workbook import layout as L
 from .workbook.files import OutputSheet, OutputTable
-from .workbook.tables import EXCEL_ERRORS, RawTable, to_frame
+from .workbook.tables import RawTable, to_frame
 
 __all__ = ["ALL", "NationalResult", "data_frame", "is_national", "recalculate_national"]
 
@@ -47,88 +46,42 @@ class NationalResult:
         self.sheets = sheets
 
 
+#: The tblData column an engine error about one data row points at.
+_ROW_COLUMN = {"ugyldig_aar": "aar", "mangler_kommune": "kommune", "mangler_indikator": "indikator"}
+
+
 def data_frame(raw: RawTable) -> pd.DataFrame:
     """tblData read column-wise: kommune, aar, indikator, verdi (float, NaN = missing).
 
+    The same readers as every other table (:func:`~kommuneokonomi.workbook.tables.to_frame`,
+    then :func:`~kommuneokonomi.engine.values.clean_data`), so a cell means the same in both
+    modes; at most :data:`MAX_PROBLEMS` problems are listed, the rest counted.
+
     Raises:
         LayoutError: a required header is missing.
-        InputErrors: cells that are not what their column needs (the first
-            :data:`MAX_PROBLEMS`, each with sheet and cell), and duplicated rows.
+        InputErrors: cells that are not what their column needs (each with sheet and cell),
+            blank names and duplicated rows.
     """
-    headers = [str(h).strip().casefold() for h in raw.headers]
-    pos: dict[str, int] = {}
-    for column in L.DATA.columns:
-        if column.header.casefold() not in headers:
-            raise LayoutError(
-                f"tabellen {L.DATA.name} mangler kolonnen '{column.header}'",
-                code="mangler_kolonne",
-                location=raw.location(None, len(raw.headers)),
-            )
-        pos[column.name] = headers.index(column.header.casefold())
-    frame = pd.DataFrame(raw.rows, columns=range(len(raw.headers)), dtype=object)
-    frame = frame[[pos[c.name] for c in L.DATA.columns]]
-    frame.columns = [c.name for c in L.DATA.columns]
-    blank = frame.isna().all(axis=1)
-    frame = frame[~blank]
-    problems: list[KommuneokonomiError] = []
-
-    def flag(mask: pd.Series, column: str, message: str) -> None:
-        for row in frame.index[mask.to_numpy()][: MAX_PROBLEMS - len(problems)]:
-            value = frame.at[row, column]
-            problems.append(
+    table = to_frame(raw, L.DATA, limit=MAX_PROBLEMS)
+    try:
+        clean = clean_data(table.frame)
+    except KommuneokonomiError as exc:
+        errors = list(exc) if isinstance(exc, InputErrors) else [exc]
+        located: list[KommuneokonomiError] = []
+        for err in errors[:MAX_PROBLEMS]:
+            row = err.context.rad
+            column = _ROW_COLUMN.get(err.code, "verdi")
+            if row is not None and (row, column) in table.cells:
+                err = err.at(table.cell(row, column))
+            located.append(err)
+        if len(errors) > MAX_PROBLEMS:
+            located.append(
                 InputError(
-                    message.format(value=value),
-                    code="ugyldig_celle",
-                    location=raw.location(int(row), pos[column]),
+                    f"... og {len(errors) - MAX_PROBLEMS} feil til i tblData", code="flere_feil"
                 )
             )
-
-    verdi = frame["verdi"]
-    numeric = pd.to_numeric(
-        verdi.where(verdi.map(lambda v: isinstance(v, int | float))), errors="coerce"
-    )
-    is_bool = verdi.map(lambda v: isinstance(v, bool))
-    text = verdi.where(verdi.map(lambda v: isinstance(v, str)))
-    stripped = text.str.strip()
-    symbol = stripped.isin(MISSING_SYMBOLS) | (stripped == "")
-    parsed = pd.to_numeric(
-        stripped.str.replace(r"[\s\u00a0\u202f]", "", regex=True).str.replace(
-            ",", ".", regex=False
-        ),
-        errors="coerce",
-    )
-    bad_text = text.notna() & ~symbol & parsed.isna()
-    errors = stripped.isin(EXCEL_ERRORS)
-    flag(errors, "verdi", "kolonnen 'Verdi': cellen har Excel-feilen {value}")
-    flag(bad_text & ~errors, "verdi", "kolonnen 'Verdi': '{value}' er ikke et tall")
-    flag(is_bool, "verdi", "kolonnen 'Verdi': '{value}' er en sannhetsverdi, ikke et tall")
-    years = pd.to_numeric(frame["aar"], errors="coerce")
-    bad_year = years.isna() | (years.fillna(0) % 1 != 0)
-    flag(bad_year, "aar", "kolonnen 'År': '{value}' er ikke et helt årstall")
-    for name, header in (("kommune", "Kommune"), ("indikator", "Indikator")):
-        flag(frame[name].isna(), name, f"kolonnen '{header}': cellen er tom")
-    out = pd.DataFrame(
-        {
-            "kommune": frame["kommune"].astype(str).str.strip(),
-            "aar": years.fillna(0).astype(np.int64),
-            "indikator": frame["indikator"].astype(str).str.strip(),
-            "verdi": numeric.where(~is_bool).fillna(parsed).where(~symbol.fillna(False)),
-        }
-    )
-    duplicated = out.duplicated(subset=["kommune", "aar", "indikator"])
-    flag(
-        duplicated,
-        "kommune",
-        "raden for '{value}' står mer enn én gang (samme kommune, år og indikator)",
-    )
-    total = int((errors | bad_text | is_bool | bad_year | duplicated).sum())
-    if problems:
-        if total > len(problems):
-            problems.append(
-                InputError(f"... og {total - len(problems)} feil til i tblData", code="flere_feil")
-            )
-        raise InputErrors(problems)
-    return out
+        raise InputErrors(located) from None
+    return clean[["kommune", "aar", "indikator", "verdi"]].reset_index(drop=True)
 
 
 def recalculate_national(

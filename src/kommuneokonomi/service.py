@@ -550,13 +550,10 @@ def _locate_savings(
         err.code in {"ikke_tall", "duplikat", "mangler_verdi", "ugyldig_aar", "null_egen_verdi"}
         and ctx.kommune
     ):
-        rows = [
-            i
-            for i, rec in enumerate(data.frame.to_dict("records"))
-            if _eq(rec.get("kommune"), ctx.kommune)
-            and _eq(rec.get("indikator"), ctx.indikator)
-            and (ctx.aar is None or rec.get("aar") == ctx.aar)
-        ]
+        match: dict[str, object] = {"kommune": ctx.kommune, "indikator": ctx.indikator or ""}
+        if ctx.aar is not None:
+            match["aar"] = ctx.aar
+        rows = data.find_rows(**match)
         if rows:
             return err.at(data.cell(rows[-1], "verdi"))
         if err.code == "mangler_verdi" and ctx.indikator:

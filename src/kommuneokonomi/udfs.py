@@ -57,7 +57,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ParamSpec
+from typing import Any, ParamSpec, cast
 
 import pandas as pd
 import xlwings as xw
@@ -804,9 +804,13 @@ def _grid(arg: object, name: str) -> list[list[object]]:
     """A range as rows of cells; a header row and at least the shape of a table."""
     if _is_list(arg):
         items = list(arg)  # type: ignore[call-overload]  # checked to be a list/tuple
-        rows = [list(r) if _is_list(r) else [r] for r in items]
-        if items and not any(_is_list(r) for r in items):
-            rows = [list(items)]  # one row given as a flat list
+        kinds = set(map(type, items))
+        if kinds == {list}:
+            rows = cast(list[list[object]], items)  # the usual 2-D range: no copy
+        elif items and not any(issubclass(k, list | tuple) for k in kinds):
+            rows = [items]  # one row given as a flat list
+        else:
+            rows = [list(r) if _is_list(r) else [r] for r in items]
     else:
         rows = [[arg]]
     if not rows or all(_is_blank(v) for v in rows[0]):
@@ -819,16 +823,14 @@ def _grid(arg: object, name: str) -> list[list[object]]:
 
 def _raw(arg: object, name: str, spec: L.TableSpec) -> RawTable:
     rows = _grid(arg, name)
-    for i, row in enumerate(rows, start=1):
-        for j, value in enumerate(row, start=1):
-            if _is_list(value):
-                raise InputError(
-                    f"{name} rad {i}, kolonne {j} er ikke én enkelt verdi", code="ikke_enkeltverdi"
-                )
+    # a data cell that is itself a list is reported by to_frame with its row and column
+    for j, value in enumerate(rows[0], start=1):
+        if _is_list(value):
+            raise InputError(
+                f"{name} rad 1, kolonne {j} er ikke én enkelt verdi", code="ikke_enkeltverdi"
+            )
     headers = [_as_text(h) for h in rows[0]]
-    return RawTable(
-        name=spec.name, sheet=name, top=1, left=1, headers=headers, rows=[list(r) for r in rows[1:]]
-    )
+    return RawTable(name=spec.name, sheet=name, top=1, left=1, headers=headers, rows=rows[1:])
 
 
 def _column(raw: RawTable, header: str) -> list[object]:

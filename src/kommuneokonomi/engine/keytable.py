@@ -36,7 +36,7 @@ from .keyfigures import (
     real_growth,
     real_growth_from_levels,
 )
-from .values import clean_data
+from .values import clean_data, has_indicator
 
 __all__ = ["DEFLATOR_KOMMUNE", "KEYTABLE_COLUMNS", "KEY_INDICATORS", "key_figure_table"]
 
@@ -65,8 +65,10 @@ def key_figure_table(data: pd.DataFrame) -> pd.DataFrame:
         Rows with :data:`KEYTABLE_COLUMNS`; ``verdi`` in the unit of ``enhet`` (``%``,
         ``prosentpoeng`` or ``kr``). Empty when the data hold none of the reserved ids.
     """
+    if "indikator" in data.columns:  # only the reserved series are read (and checked)
+        data = data[has_indicator(data, KEY_INDICATORS)]
     clean = clean_data(data)
-    clean = clean[clean["indikator"].isin(KEY_INDICATORS)].dropna(subset=["verdi"])
+    clean = clean.dropna(subset=["verdi"])
     rows: list[dict[str, object]] = []
     if clean.empty:
         return pd.DataFrame(rows, columns=list(KEYTABLE_COLUMNS))

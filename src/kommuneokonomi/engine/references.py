@@ -187,17 +187,14 @@ def nth_best(values: pd.Series, *, own: str, n: int = 3, better: Better = "lav")
         raise InputError(f"n må være minst 1, ikke {n}", code="ugyldig_n")
     peers = _peers(values, own=own)
     _require(peers, n, what=f"{n}. beste")
-    names = [str(k) for k in peers.index]
-    frame = pd.DataFrame(
-        {"kommune": names, "navnenokkel": [norwegian_sort_key(k) for k in names], "verdi": peers}
-    )
-    frame = frame.sort_values(
-        ["verdi", "navnenokkel"], ascending=[better == "lav", True], kind="mergesort"
-    )
-    row = frame.iloc[n - 1]
+    # value first (best first), then the Norwegian name key; sorted() is stable and the key
+    # is total, so the order never depends on the row order
+    sign = 1.0 if better == "lav" else -1.0
+    ranked = sorted((sign * float(v), norwegian_sort_key(str(k)), str(k)) for k, v in peers.items())
+    key, _, kommune = ranked[n - 1]
     return Reference(
-        value=float(row["verdi"]),
-        kommune=str(row["kommune"]),
+        value=sign * key,  # exact: negating a float twice gives it back
+        kommune=kommune,
         label=f"{n}. beste",
         n_peers=len(peers),
     )

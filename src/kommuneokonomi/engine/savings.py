@@ -393,7 +393,7 @@ def _check_settings(
     clean: pd.DataFrame, settings: SavingsSettings, group: tuple[str, ...]
 ) -> list[KommuneokonomiError]:
     problems: list[KommuneokonomiError] = []
-    known_kommuner = set(clean["kommune"])
+    known_kommuner = set(clean["kommune"].unique())
     if settings.egen_kommune not in group:
         problems.append(
             InputError(

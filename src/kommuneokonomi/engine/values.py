@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Collection
 from numbers import Integral, Real
 
+import numpy as np
 import pandas as pd
+from pandas.api.types import infer_dtype
 
 from ..errors import Context, InputError, InputErrors, KommuneokonomiError
 
@@ -20,8 +23,11 @@ __all__ = [
     "DATA_COLUMNS",
     "MISSING_SYMBOLS",
     "clean_data",
+    "has_indicator",
+    "of_type",
     "parse_number",
     "row_label",
+    "value_types",
 ]
 
 #: The long-format data columns every engine function reads.
@@ -51,7 +57,10 @@ def parse_number(raw: object) -> tuple[float, str | None]:
     if isinstance(raw, bool):
         raise ValueError(f"'{'SANN' if raw else 'USANN'}' er en sannhetsverdi, ikke et tall")
     if isinstance(raw, Real):
-        value = float(raw)
+        try:
+            value = float(raw)
+        except OverflowError:  # an integer beyond what a number cell holds
+            raise ValueError(f"'{raw}' er ikke et endelig tall") from None
         if math.isinf(value):
             raise ValueError(f"'{raw}' er ikke et endelig tall")
         return value, ("" if math.isnan(value) else None)
@@ -91,42 +100,48 @@ def clean_data(data: pd.DataFrame) -> pd.DataFrame:
             code="mangler_kolonne",
         )
     problems: list[KommuneokonomiError] = []
-    values: list[float] = []
-    notes: list[str | None] = []
-    years: list[int] = []
-    for label, (kommune, aar, indikator, raw) in zip(
-        data.index, data[list(DATA_COLUMNS)].itertuples(index=False), strict=True
-    ):
-        year = _parse_year(aar)
+    n = len(data)
+    kommune, kommune_code = _names(data["kommune"].to_numpy(dtype=object))
+    indikator, indikator_code = _names(data["indikator"].to_numpy(dtype=object))
+    years, year_ok = _years(data["aar"].to_numpy(dtype=object))
+    values, notes, value_errors = _numbers(data["verdi"].to_numpy(dtype=object))
+    flagged = ~year_ok | (kommune == "") | (indikator == "")
+    flagged[list(value_errors)] = True
+    labels = data.index
+    for i in np.flatnonzero(flagged).tolist():
+        year = int(years[i]) if year_ok[i] else None
         ctx = Context(
-            kommune=None if _blank(kommune) else str(kommune),
-            indikator=None if _blank(indikator) else str(indikator),
+            kommune=kommune[i] or None,
+            indikator=indikator[i] or None,
             aar=year,
-            rad=row_label(label),
+            rad=row_label(labels[i]),
         )
         if year is None:
+            aar = data["aar"].iat[i]
             problems.append(
                 InputError(f"året '{aar}' er ikke et helt årstall", code="ugyldig_aar", context=ctx)
             )
-        if _blank(kommune):
+        if not kommune[i]:
             problems.append(InputError("kommunenavn mangler", code="mangler_kommune", context=ctx))
-        if _blank(indikator):
+        if not indikator[i]:
             problems.append(InputError("indikator mangler", code="mangler_indikator", context=ctx))
-        try:
-            value, note = parse_number(raw)
-        except ValueError as exc:
-            problems.append(InputError(str(exc), code="ikke_tall", context=ctx))
-            value, note = math.nan, None
-        values.append(value)
-        notes.append(note)
-        years.append(year if year is not None else -1)
+        if i in value_errors:
+            problems.append(InputError(value_errors[i], code="ikke_tall", context=ctx))
     out = data.copy()
     out["verdi"] = pd.Series(values, index=data.index, dtype="float64")
     out["merknad"] = pd.Series(notes, index=data.index, dtype="object")
-    out["aar"] = pd.Series(years, index=data.index, dtype="int64")
-    out["kommune"] = data["kommune"].map(lambda v: "" if _blank(v) else str(v).strip())
-    out["indikator"] = data["indikator"].map(lambda v: "" if _blank(v) else str(v).strip())
-    dup = out.duplicated(subset=["kommune", "aar", "indikator"], keep="first")
+    out["aar"] = pd.Series(np.where(year_ok, years, -1), index=data.index, dtype="int64")
+    out["kommune"] = pd.Series(kommune, index=data.index, dtype="str")
+    out["indikator"] = pd.Series(indikator, index=data.index, dtype="str")
+    if n == 0:
+        InputErrors.raise_if_any(problems)
+        return out
+    # (kommune, aar, indikator) as one integer per row: hashing ints, not three columns
+    year_code, year_values = pd.factorize(out["aar"].to_numpy())
+    key = (kommune_code * (indikator_code.max() + 1) + indikator_code) * len(
+        year_values
+    ) + year_code
+    dup = pd.Series(key, index=data.index).duplicated(keep="first")
     for label, kommune, aar, indikator in out.loc[dup, ["kommune", "aar", "indikator"]].itertuples(
         index=True
     ):
@@ -144,6 +159,137 @@ def clean_data(data: pd.DataFrame) -> pd.DataFrame:
         )
     InputErrors.raise_if_any(problems)
     return out
+
+
+def value_types(values: np.ndarray) -> np.ndarray:
+    """The Python type of every value of an object array; ``str``, ``float`` and ``int`` stand
+    for numpy's kinds of them too, which every reader here treats alike."""
+    kind = infer_dtype(values, skipna=False)  # one C pass; most columns hold one type
+    if kind == "string":
+        return np.full(len(values), str, dtype=object)
+    if kind == "floating":
+        return np.full(len(values), float, dtype=object)
+    if kind == "integer":
+        return np.full(len(values), int, dtype=object)
+    return np.fromiter(map(type, values), dtype=object, count=len(values))
+
+
+def of_type(types: np.ndarray, *kinds: type) -> np.ndarray:
+    """Elementwise over an array from :func:`value_types`: which entries are one of ``kinds``."""
+    hit = np.zeros(len(types), dtype=bool)
+    for kind in kinds:
+        hit |= types == kind
+    return hit
+
+
+def _names(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Names stripped of spaces (``""`` for a blank cell: None, NaN, only spaces), and a code
+    per row that is equal where the stripped names are."""
+    n = len(values)
+    numbering: dict[str, int] = {"": 0}
+    if infer_dtype(values, skipna=False) == "string":  # the usual column: names only
+        raw_codes, uniques = pd.factorize(values)
+        stripped = [u.strip() for u in uniques]
+        renumbered = np.array([numbering.setdefault(t, len(numbering)) for t in stripped])
+        return np.array(stripped, dtype=object)[raw_codes], renumbered[raw_codes]
+    out = np.full(n, "", dtype=object)
+    code = np.zeros(n, dtype=np.int64)
+    types = value_types(values)
+    text = np.flatnonzero(of_type(types, str))
+    if len(text):
+        # each distinct name once: a column of 700 000 names has a few hundred
+        raw_codes, uniques = pd.factorize(values[text])
+        stripped = [u.strip() for u in uniques]
+        out[text] = np.array(stripped, dtype=object)[raw_codes]
+        code[text] = np.array([numbering.setdefault(t, len(numbering)) for t in stripped])[
+            raw_codes
+        ]
+    for i in np.flatnonzero(~of_type(types, str, type(None))):
+        name = "" if _blank(values[i]) else str(values[i]).strip()
+        out[i], code[i] = name, numbering.setdefault(name, len(numbering))
+    return out, code
+
+
+def has_indicator(data: pd.DataFrame, ids: Collection[str]) -> pd.Series:
+    """Which rows of long-format data are about one of ``ids`` (ignoring spaces around)."""
+    codes, uniques = pd.factorize(data["indikator"].to_numpy(dtype=object))
+    wanted = set(ids)
+    judged = np.array(
+        [isinstance(u, str) and u.strip() in wanted for u in uniques] + [False], dtype=bool
+    )
+    return pd.Series(judged[codes], index=data.index)
+
+
+def _years(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Whole years as int64, and which cells hold one (as :func:`_parse_year` says)."""
+    n = len(values)
+    if infer_dtype(values, skipna=False) == "integer":  # the usual column: whole numbers only
+        try:
+            years = values.astype(np.int64)
+        except OverflowError:
+            pass
+        else:
+            return years, np.abs(years) < 2**53
+    years = np.zeros(n, dtype=np.int64)
+    ok = np.zeros(n, dtype=bool)
+    types = value_types(values)
+    plain = np.flatnonzero(of_type(types, int, float))
+    try:
+        numbers = values[plain].astype(np.float64)
+    except OverflowError:
+        plain, numbers = plain[:0], np.empty(0)
+    whole = (np.floor(numbers) == numbers) & (np.abs(numbers) < 2**53)
+    years[plain[whole]] = numbers[whole].astype(np.int64)
+    ok[plain[whole]] = True
+    done = np.zeros(n, dtype=bool)
+    done[plain] = True
+    for i in np.flatnonzero(~done):
+        year = _parse_year(values[i])
+        if year is not None:
+            years[i], ok[i] = year, True
+    return years, ok
+
+
+def _numbers(values: np.ndarray) -> tuple[np.ndarray, list[str | None], dict[int, str]]:
+    """Numbers (NaN where missing), their notes as :func:`parse_number` gives them, and the
+    reason for every cell that is not a number, by position."""
+    n = len(values)
+    out = np.full(n, np.nan)
+    notes = np.full(n, None, dtype=object)
+    types = value_types(values)
+    done = of_type(types, type(None))
+    notes[done] = ""
+    floats = np.flatnonzero(of_type(types, float, int))
+    try:
+        numbers = values[floats].astype(np.float64)
+    except OverflowError:  # an int beyond a float: parse_number says so
+        floats, numbers = floats[:0], np.empty(0)
+    finite = np.isfinite(numbers)
+    out[floats[finite]] = numbers[finite]
+    done[floats[finite]] = True
+    errors: dict[int, str] = {}
+    text = np.flatnonzero(~done & of_type(types, str))
+    if len(text):  # KOSTRA's symbols and numbers typed as text: each distinct text once
+        codes, uniques = pd.factorize(values[text])
+        parsed: list[tuple[float, str | None] | str] = []
+        for u in uniques:
+            try:
+                parsed.append(parse_number(u))
+            except ValueError as exc:
+                parsed.append(str(exc))
+        for i, code in zip(text.tolist(), codes.tolist(), strict=True):
+            result = parsed[code]
+            if isinstance(result, str):
+                errors[i] = result
+            else:
+                out[i], notes[i] = result
+        done[text] = True
+    for i in np.flatnonzero(~done).tolist():
+        try:
+            out[i], notes[i] = parse_number(values[i])
+        except ValueError as exc:
+            errors[i] = str(exc)
+    return out, notes.tolist(), errors
 
 
 def row_label(label: object) -> int | None:
