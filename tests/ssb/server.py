@@ -32,7 +32,8 @@ class FakeTable:
 
     ``values`` maps (region, contents, year) to a number or to a status symbol such as
     ``".."`` (the value is then null); a cell not given is ``"."`` (cannot occur), as SSB
-    shows a municipality number in the years it did not exist.
+    shows a municipality number in the years it did not exist. With further dimensions
+    (``extra``), a key may add their codes in order: (region, contents, year, funksjon, art).
     """
 
     id: str
@@ -40,7 +41,7 @@ class FakeTable:
     regions: dict[str, str]
     contents: dict[str, str]
     years: list[str]
-    values: dict[tuple[str, str, str], Cell] = field(default_factory=dict)
+    values: dict[tuple[str, ...], Cell] = field(default_factory=dict)
     region_dim: str = "KOKkommuneregion0000"
     extra: dict[str, dict[str, str]] = field(default_factory=dict)  # further dims (first code)
 
@@ -64,7 +65,11 @@ class FakeTable:
         status: dict[str, str] = {}
         for i, combo in enumerate(itertools.product(*[list(c) for _, _, c in dims])):
             key = dict(zip([d for d, _, _ in dims], combo, strict=True))
-            cell = self.values.get((key[self.region_dim], key["ContentsCode"], key["Tid"]), ".")
+            base = (key[self.region_dim], key["ContentsCode"], key["Tid"])
+            # a value may be given for one choice of the further dimensions (in their order)
+            cell = self.values.get(
+                (*base, *(key[d] for d in self.extra)), self.values.get(base, ".")
+            )
             if isinstance(cell, str):
                 values.append(None)
                 status[str(i)] = cell

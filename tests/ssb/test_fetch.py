@@ -22,7 +22,7 @@ from kommuneokonomi.workbook.layout import DATA, Column, TableSpec
 from kommuneokonomi.workbook.tables import to_frame
 
 from .books import ASSS4, data_records, henting_row, make_book, read_data
-from .server import FakeClock, FakeSsb, Reply, closed_port_url, problem
+from .server import Cell, FakeClock, FakeSsb, FakeTable, Reply, closed_port_url, problem
 
 NOW = dt.datetime(2025, 6, 20, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=2)))
 ND, BD = "netto_driftsresultat", "brutto_driftsresultat"
@@ -418,3 +418,87 @@ def test_parse_years() -> None:
     # Norwegian Excel reads "2015,2016" as the number 2015.2016
     with pytest.raises(ValueError, match=r"desimaltall.*2015; 2016"):
         parse_years(2015.2016)
+
+
+def kostra_12362() -> FakeTable:
+    """Table 12362 (Utgifter til tjenesteområdene, etter funksjon og art) in SSB's structure:
+    region x KOKfunksjon0000 x KOKart0000 x ContentsCode x Tid. Illustrative figures, a
+    different one for every function and art, so a wrong selection shows."""
+    funksjoner = {"FGK7": "Barnehage", "FGK8b": "Grunnskole", "FGK13": "Barnevern"}
+    arter = {"AGD10": "Brutto driftsutgifter", "AGD2": "Netto driftsutgifter"}
+    regions = {"0301": "Oslo", "4601": "Bergen", "1201": "Bergen (-2019)", "5001": "Trondheim"}
+    years = ["2019", "2020", "2021"]
+    values: dict[tuple[str, ...], Cell] = {}
+    for f_i, f in enumerate(funksjoner):
+        for a_i, a in enumerate(arter):
+            for r_i, region in enumerate(regions):
+                for y_i, y in enumerate(years):
+                    if (region == "1201" and y != "2019") or (region == "4601" and y == "2019"):
+                        continue  # Bergen has one number a year
+                    value = 1000 * (f_i + 1) + 100 * a_i + 10 * r_i + y_i
+                    values[(region, "KOSbelop0000", y, f, a)] = value
+    values[("0301", "KOSbelop0000", "2021", "FGK13", "AGD2")] = ".."
+    return FakeTable(
+        id="12362",
+        title="Utgifter til tjenesteområdene, kommunekonsern, etter funksjon og art (K)",
+        regions=regions,
+        contents={"KOSbelop0000": "Beløp (1000 kr)"},
+        years=years,
+        values=values,
+        extra={"KOKfunksjon0000": funksjoner, "KOKart0000": arter},
+    )
+
+
+def test_hent_selects_function_and_art_in_12362(tmp_path: Path) -> None:
+    """The table the docs point to for net operating expenditure per service area: each
+    tblHenting row's Utvalg picks one function and one art, and the rows say which."""
+    kommuner = [("Oslo", "0301", "ASSS"), ("Bergen", "1201", "ASSS"), ("Trondheim", "1601", "ASSS")]
+    henting = [
+        henting_row(
+            12362,
+            "KOSbelop0000",
+            "grunnskole_netto",
+            "ASSS",
+            "2019-2021",
+            utvalg="KOKfunksjon0000=FGK8b; KOKart0000=AGD2",
+        ),
+        henting_row(
+            12362,
+            "KOSbelop0000",
+            "barnevern_netto",
+            "ASSS",
+            "2019-2021",
+            utvalg="KOKfunksjon0000=FGK13; KOKart0000=AGD2",
+        ),
+        henting_row(
+            12362,
+            "KOSbelop0000",
+            "barnevern_brutto",
+            "Oslo",
+            "2021",
+            utvalg="KOKart0000=AGD10; KOKfunksjon0000=FGK13",
+        ),
+    ]
+    path = make_book(tmp_path / "analyse.xlsx", henting, kommuner=kommuner)
+    with FakeSsb(kostra_12362()) as server:
+        hent(path, api_url=server.url, now=NOW)
+        requests = list(server.requests)
+    data = by_key(path)
+    # value = 1000 x (function) + 100 x (art: 0 brutto, 1 netto) + 10 x (region) + year
+    assert data[("Oslo", 2019, "grunnskole_netto")]["Verdi"] == 2100
+    assert data[("Trondheim", 2021, "grunnskole_netto")]["Verdi"] == 2132
+    assert data[("Bergen", 2019, "grunnskole_netto")]["Verdi"] == 2120  # under 1201
+    assert data[("Bergen", 2020, "grunnskole_netto")]["Verdi"] == 2111  # under 4601
+    assert data[("Oslo", 2020, "barnevern_netto")]["Verdi"] == 3101
+    assert data[("Oslo", 2021, "barnevern_netto")]["Verdi"] is None
+    assert data[("Oslo", 2021, "barnevern_netto")]["Merknad"] == ".."
+    assert data[("Oslo", 2021, "barnevern_brutto")]["Verdi"] == 3002
+    assert len([k for k in data if k[2] == "grunnskole_netto"]) == 9
+    kilde = str(data[("Oslo", 2019, "grunnskole_netto")]["Kilde"])
+    assert kilde.startswith("SSB tabell 12362 (KOSbelop0000")
+    assert "KOKfunksjon0000=FGK8b" in kilde and "KOKart0000=AGD2" in kilde
+    # every request names one function and one art: SSB would refuse an unselected dimension
+    assert requests and all(
+        "valueCodes[KOKfunksjon0000]" in params and "valueCodes[KOKart0000]" in params
+        for _, params in requests
+    )
