@@ -100,7 +100,11 @@ def generate(*, scale: float = 1.0, seed: int = 1) -> National:
         }
     )
     gaps = rng.random(len(data)) < 0.03
-    data.loc[gaps, "verdi"] = rng.choice(MISSING_SYMBOLS, size=int(gaps.sum()))
+    symbols = rng.choice(MISSING_SYMBOLS, size=int(gaps.sum()))
+    # the own municipality has all its figures for the analysis year (the last), as an
+    # adviser's own data do; its earlier years and every other municipality keep their gaps
+    own_year = (k_idx == 0) & (y_idx == n_years - 1)
+    data.loc[gaps & ~own_year, "verdi"] = symbols[~own_year[gaps]]
     kv, yv, vv = np.meshgrid(
         np.arange(N_KOMMUNER), np.arange(n_years), np.arange(N_VOLUMES), indexing="ij"
     )
