@@ -7,9 +7,9 @@ its numbers with the years they were valid (:class:`Period`), and the fetch asks
 number valid in each year and writes every row under one name.
 
 The data is ``kommuneokonomi/data/ssb/kommunenummer.csv`` (and ``grupper.csv`` for the built-in
-ASSS group), compiled from SSB's classification of municipalities, KLASS 131, and its changes
-of 2018, 2020 and 2024. It is PARTIAL: the ASSS municipalities, the municipalities merged into
-them and about 40 other large ones (see the README in that folder).
+ASSS group), built by ``scripts/lag_kommunenummer.py`` from SSB's classification of
+municipalities, KLASS 131: every municipality from 2015 on, with its changes of 2017, 2018,
+2019, 2020, 2022, 2023 and 2024 (see the README in that folder).
 """
 
 from __future__ import annotations
@@ -31,10 +31,7 @@ __all__ = [
     "normalize_number",
 ]
 
-SOURCE = (
-    "SSB, Klassifikasjon av kommuner (KLASS 131), endringene 2018, 2020 og 2024; "
-    "delvis tabell (ASSS-kommunene og andre store kommuner)"
-)
+SOURCE = "SSB, Standard for kommuneinndeling (KLASS 131), alle kommuner og endringene 2017-2024"
 
 _DIGITS = re.compile(r"^\d{1,4}$")
 
@@ -117,8 +114,17 @@ class Renumbering:
         return self._by_number.get(code) if code else None
 
     def by_name(self, name: str) -> list[Municipality]:
+        """Municipalities called ``name``: the whole name, or one of its forms in other
+        languages (``Romsa`` and ``Tromssa`` find Tromsø, ``Tana`` finds Deatnu - Tana)."""
         wanted = name.strip().casefold()
-        return [m for m in self.municipalities.values() if m.name.casefold() == wanted]
+        exact = [m for m in self.municipalities.values() if m.name.casefold() == wanted]
+        if exact:
+            return exact
+        return [
+            m
+            for m in self.municipalities.values()
+            if wanted in {part.strip().casefold() for part in m.name.split(" - ")}
+        ]
 
     def group(self, name: str) -> list[Municipality] | None:
         """The members of a built-in group (``ASSS``), or None if there is no such group."""
