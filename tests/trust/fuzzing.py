@@ -305,7 +305,8 @@ def apply_to_workbook(wb: Workbook, changes: list[Op]) -> None:
                 for c in range(min_col + j, max_col):
                     _store(ws.cell(row=r, column=c), ws.cell(row=r, column=c + 1).value)
                 _store(ws.cell(row=r, column=max_col), None)
-            del table.tableColumns[j]
+            if j < len(table.tableColumns):  # a moved ref may span more columns than it names
+                del table.tableColumns[j]
             _set_ref(table, min_col, min_row, max_col - 1, max_row)
         elif kind == "rename_header":
             j = args[1] % width

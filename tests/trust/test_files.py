@@ -211,3 +211,25 @@ def test_dtd_check_reads_every_xml_part(built: Path, tmp_path: Path) -> None:
         path.write_bytes(rewrite(source, change))
         run = run_cli("check", path)
         assert run.code == 2 and f"XML med DTD/entiteter ({part})" in run.err, (part, run.err)
+
+
+def test_missing_sheet_part_is_not_reused_by_the_output(built: Path, tmp_path: Path) -> None:
+    """Found by the fuzzer: a file whose first sheet's part is missing (the workbook still
+    points to xl/worksheets/sheet1.xml) got the new output sheet under that very name, so
+    both sheets pointed to it and the result did not open. The output takes a free name, the
+    damaged reference stays as it was, and the input is unchanged."""
+    source = (built / SAVINGS_EXAMPLE).read_bytes()
+    with zipfile.ZipFile(io.BytesIO(source)) as z:
+        first = sorted(n for n in z.namelist() if n.startswith("xl/worksheets/sheet"))[0]
+    path = tmp_path / "bok.xlsx"
+    path.write_bytes(rewrite(source, lambda name, data: None if name == first else data))
+    before = digest(path)
+    out = tmp_path / "ut.xlsx"
+    run = run_cli("recalc", path, "-o", out)
+    assert run.code == 0, run.err
+    result = openpyxl.load_workbook(out)  # opens: no part is the target of two sheets
+    assert {"Innsparing", "Innstillinger", "Data"} <= set(result.sheetnames)
+    assert len(result["Innsparing"].tables) == 2
+    with zipfile.ZipFile(out) as z:
+        assert first not in z.namelist()
+    assert digest(path) == before

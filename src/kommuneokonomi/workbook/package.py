@@ -824,7 +824,18 @@ def _plan(src: _Package, ren: _Package, names: list[str], *, macros: bool) -> _P
     )
 
     # the parts to transplant, with their new names
-    allocator = _Names(i.filename for i in src.infos if i.filename not in plan.drop)
+    # a name a kept relationship points to is taken even when its part is missing (a damaged
+    # file): a new sheet there would become the target of both
+    referenced = {
+        rel.part
+        for part in ["", *(i.filename for i in src.infos if i.filename not in plan.drop)]
+        if not part.endswith(".rels")
+        for rel in src.rels(part)
+        if rel.part and rel.part not in plan.drop
+    }
+    allocator = _Names(
+        [*(i.filename for i in src.infos if i.filename not in plan.drop), *referenced]
+    )
     new_name: dict[str, str] = {}
     for name in names:
         start = ren_sheets[name.casefold()]
