@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -106,17 +105,38 @@ def udf_time(national: National) -> float:
     return best_of(3, lambda: udfs.KO_INNSPARINGSTABELL(data, indikatorer, settings, kommuner))
 
 
+#: Runs the CLI and reports its own peak memory. Not getrusage: the children's maximum would
+#: include every earlier child (LibreOffice among them), and a child's own ru_maxrss keeps the
+#: size of the parent it was forked from (Linux carries it over exec). VmHWM in
+#: /proc/self/status belongs to the new program alone.
+_CHILD = (
+    "import resource, sys\n"
+    "from kommuneokonomi.cli import main\n"
+    "code = main(sys.argv[1:])\n"
+    "kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+    "try:\n"
+    "    for line in open('/proc/self/status'):\n"
+    "        if line.startswith('VmHWM:'):\n"
+    "            kb = int(line.split()[1])\n"
+    "except OSError:\n"
+    "    pass\n"
+    "print('MAXRSS_KB', kb, file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
+
+
 def end_to_end(path: Path, out: Path) -> tuple[float, float]:
     """Seconds and peak MB of ``kommuneokonomi recalc`` in a fresh process."""
-    cmd = [sys.executable, "-m", "kommuneokonomi.cli", "recalc", str(path), "-o", str(out)]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    cmd = [sys.executable, "-c", _CHILD, "recalc", str(path), "-o", str(out)]
     start = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - start
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if done.returncode != 0:
         raise RuntimeError(done.stderr)
-    return seconds, max(peak_kb, before) / 1024
+    peak_kb = next(
+        int(line.split()[1]) for line in done.stderr.splitlines() if line.startswith("MAXRSS_KB")
+    )
+    return seconds, peak_kb / 1024
 
 
 def libreoffice_one_municipality(

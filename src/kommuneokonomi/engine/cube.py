@@ -145,9 +145,13 @@ class _Grid:
         cls, data: pd.DataFrame, indicators: Sequence[IndicatorSpec], groups: pd.Series
     ) -> _Grid:
         grid = cls()
-        kommune = data["kommune"].astype(str)
-        grid.kommuner = sorted(set(kommune), key=norwegian_sort_key)
-        grid.years = sorted({int(v) for v in data["aar"]})
+        # each column factorized once (hashing in C); names and years are then placed by
+        # their few hundred distinct values, not row by row
+        k_codes, k_uniques = pd.factorize(data["kommune"].astype(str))
+        y_codes, y_uniques = pd.factorize(data["aar"].to_numpy().astype(np.int64))
+        i_codes, i_uniques = pd.factorize(data["indikator"])
+        grid.kommuner = sorted((str(k) for k in k_uniques), key=norwegian_sort_key)
+        grid.years = sorted(int(y) for y in y_uniques)
         grid.indicators = [s.indikator for s in indicators]
         volume_ids = sorted({s.volum for s in indicators})
         k_of = {name: n for n, name in enumerate(grid.kommuner)}
@@ -157,17 +161,18 @@ class _Grid:
         g_of = {g: n for n, g in enumerate(grid.group_names)}
         grid.group = np.array([g_of.get(str(group_of.get(k)), -1) for k in grid.kommuner])
         grid.in_group = grid.group >= 0
-        k_idx = kommune.map(k_of).to_numpy()
-        y_idx = data["aar"].astype(int).map(y_of).to_numpy()
+        k_idx = np.array([k_of[str(k)] for k in k_uniques], dtype=np.int64)[k_codes]
+        y_idx = np.array([y_of[int(y)] for y in y_uniques], dtype=np.int64)[y_codes]
         verdi = pd.to_numeric(data["verdi"], errors="coerce").to_numpy(dtype=float)
         shape = (len(grid.kommuner), len(grid.years))
 
         def dense(ids: list[str]) -> np.ndarray:
             col = {ind: n for n, ind in enumerate(ids)}
-            j = data["indikator"].map(col)
-            mask = j.notna().to_numpy()
+            # -1 for an indicator not asked for (and for a missing id, code -1)
+            j = np.array([col.get(u, -1) for u in i_uniques] + [-1], dtype=np.int64)[i_codes]
+            mask = j >= 0
             arr = np.full((*shape, len(ids)), np.nan)
-            arr[k_idx[mask], y_idx[mask], j[mask].to_numpy(dtype=np.int64)] = verdi[mask]
+            arr[k_idx[mask], y_idx[mask], j[mask]] = verdi[mask]
             return arr
 
         grid.values = dense(grid.indicators)
