@@ -7,8 +7,10 @@ one Norwegian line ``Feil: ...`` and exit code 2; real bugs keep their traceback
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import NoReturn
@@ -341,11 +343,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while a command runs.
+
+    A national workbook is read as 750 000 row lists; every full collection walks them all,
+    which cost 0.75 s of a 4.6 s recalc. A command is one batch that builds its tables and
+    exits: its memory is freed by reference counting, and nothing it builds depends on the
+    cycle collector. The collector is switched back on afterwards (tests call ``main`` in
+    one process).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``kommuneokonomi`` command; returns the exit code."""
     args = build_parser().parse_args(argv)
     try:
-        code: int = args.func(args)
+        with _cycle_collector_paused():
+            code: int = args.func(args)
     except KommuneokonomiError as exc:
         print(f"Feil: {exc.describe()}", file=sys.stderr)
         return 2
