@@ -29,8 +29,8 @@ from kommuneokonomi.workbook.files import (
     FileBook,
     OutputSheet,
     _load,
-    _patch_cached_values,
     _write_sheet,
+    patch_cached_values,
 )
 from kommuneokonomi.workbook.package import PackageError, replace_output_sheets
 
@@ -113,7 +113,7 @@ def render(sheets: list[OutputSheet], path: Path) -> Path:
     wb.remove(wb.active)  # type: ignore[arg-type]
     cached = {sheet.name: _write_sheet(wb, sheet, stamp=STAMP) for sheet in sheets}
     wb.save(path)
-    _patch_cached_values(path, cached)
+    patch_cached_values(path, cached)
     return path
 
 
@@ -142,7 +142,7 @@ def openpyxl_save(original: Path, sheets: list[OutputSheet], target: Path) -> No
     wb = _load(original, data_only=False, keep_vba=True)
     cached = {sheet.name: _write_sheet(wb, sheet, stamp=STAMP) for sheet in sheets}
     wb.save(target)
-    _patch_cached_values(target, cached)
+    patch_cached_values(target, cached)
 
 
 def _color(color: Any) -> object:

@@ -54,7 +54,7 @@ def _crash(*args: object, **kwargs: object) -> None:
 
 @pytest.mark.parametrize(
     "where",
-    ["Workbook.save", "_patch_cached_values", "os.replace", "os.fsync", "KeyboardInterrupt"],
+    ["Workbook.save", "patch_cached_values", "os.replace", "os.fsync", "KeyboardInterrupt"],
 )
 @pytest.mark.parametrize("in_place", [True, False], ids=["på stedet", "med -o"])
 def test_failure_between_writing_and_replacing(
@@ -67,8 +67,8 @@ def test_failure_between_writing_and_replacing(
     source = digest(book)
     if where == "Workbook.save":
         monkeypatch.setattr(Workbook, "save", _crash)
-    elif where == "_patch_cached_values":
-        monkeypatch.setattr(files, "_patch_cached_values", _crash)
+    elif where == "patch_cached_values":
+        monkeypatch.setattr(files, "patch_cached_values", _crash)
     elif where == "os.replace":
         monkeypatch.setattr(files.os, "replace", _crash)
     elif where == "os.fsync":
@@ -78,7 +78,7 @@ def test_failure_between_writing_and_replacing(
         def interrupt(*args: object, **kwargs: object) -> None:
             raise KeyboardInterrupt
 
-        monkeypatch.setattr(files, "_patch_cached_values", interrupt)
+        monkeypatch.setattr(files, "patch_cached_values", interrupt)
     with pytest.raises((Crash, KeyboardInterrupt)):
         run_cli("recalc", book, *([] if in_place else ["-o", target]))
     assert digest(target) == old

@@ -36,7 +36,7 @@ from openpyxl.worksheet.table import Table, TableColumn
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..errors import InputError, InputErrors, KommuneokonomiError, LayoutError, Location
-from ..workbook.files import FileBook, _patch_cached_values, atomic_target
+from ..workbook.files import FileBook, atomic_target, patch_cached_values
 from ..workbook.layout import DATA, HENTING, KOMMUNER, TableSpec
 from ..workbook.tables import RawTable, ReadTable, cell_address, column_letter, to_frame
 from .cache import CachedResponse, ResponseCache, default_cache_dir
@@ -982,7 +982,7 @@ def hent(
     edit = _apply_file(wb, values_wb, collected.rows, target.name)
     with atomic_target(target) as tmp:
         wb.save(tmp)
-        _patch_cached_values(tmp, cached)
+        patch_cached_values(tmp, cached)
     return HentResult(
         path=target,
         cache=cache.folder,

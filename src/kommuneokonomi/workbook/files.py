@@ -58,6 +58,7 @@ __all__ = [
     "check_package",
     "excel_lock_file",
     "os_reason",
+    "patch_cached_values",
     "place_tables",
     "save_outputs",
     "write_error",
@@ -301,7 +302,7 @@ class FileBook:
         try:
             with atomic_target(target) as tmp:
                 _save(wb, tmp, source=self.path)
-                _patch_cached_values(tmp, cached)
+                patch_cached_values(tmp, cached)
         except OSError as exc:
             raise write_error(exc, target) from exc
 
@@ -341,7 +342,7 @@ def save_outputs(
         with tempfile.TemporaryDirectory(prefix="kommuneokonomi-") as folder:
             rendered = Path(folder) / "utdata.xlsx"
             book.save(rendered)
-            _patch_cached_values(rendered, cached)
+            patch_cached_values(rendered, cached)
             replace_output_sheets(source, rendered, [s.name for s in sheets], target)
     except PackageError:
         if fallback is None:
@@ -780,7 +781,7 @@ _REL = re.compile(
 )
 
 
-def _patch_cached_values(path: Path, cached: dict[str, dict[str, float | str | None]]) -> None:
+def patch_cached_values(path: Path, cached: dict[str, dict[str, float | str | None]]) -> None:
     """Put the engine's values into the ``<v>`` of the formula cells openpyxl left empty."""
     if not any(cached.values()):
         return
