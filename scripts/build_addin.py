@@ -31,16 +31,16 @@ Run::
 from __future__ import annotations
 
 import argparse
-import io
 import re
 import struct
 import sys
 import uuid
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
+
+from kommuneokonomi.workbook.build import reproducible_zip
 
 REPO = Path(__file__).resolve().parents[1]
 SRC = REPO / "addin" / "src"
@@ -644,8 +644,6 @@ CT_CORE = "application/vnd.openxmlformats-package.core-properties+xml"
 CT_APP = "application/vnd.openxmlformats-officedocument.extended-properties+xml"
 CT_RELS = "application/vnd.openxmlformats-package.relationships+xml"
 
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-
 
 def _relationships(rels: Iterable[tuple[str, str, str]]) -> bytes:
     items = "".join(
@@ -781,19 +779,9 @@ def build_bytes(src: Path = SRC) -> bytes:
     """The .xlam as bytes that depend only on the sources.
 
     Zip entries are dated 1980-01-01, ``[Content_Types].xml`` first and the rest sorted by
-    name, deflated (the convention of :func:`kommuneokonomi.workbook.build.reproducible_bytes`).
+    name, deflated (:func:`kommuneokonomi.workbook.build.reproducible_zip`).
     """
-    parts = package_parts(src)
-    order = sorted(parts, key=lambda name: (name != "[Content_Types].xml", name))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
-        for name in order:
-            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 0
-            info.external_attr = 0
-            zout.writestr(info, parts[name])
-    return out.getvalue()
+    return reproducible_zip(package_parts(src))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -57,16 +57,14 @@ def _read(path: Path) -> list[list[str]]:
     return rows[1:]  # header
 
 
-def _base(name: str) -> str:
-    """A name without county qualifier and other-language forms, for comparing."""
-    name = re.sub(r"\s*\(.*?\)", "", name)
-    return name.split(" - ")[0].strip().casefold()
+def _forms(name: str) -> set[str]:
+    """A name's forms in its languages, without county qualifier: 'Tromsø - Romsa - Tromssa'."""
+    return {p.strip().casefold() for p in re.sub(r"\s*\(.*?\)", "", name).split(" - ")}
 
 
 def _same(a: str, b: str) -> bool:
-    parts_a = {p.strip().casefold() for p in re.sub(r"\s*\(.*?\)", "", a).split(" - ")}
-    parts_b = {p.strip().casefold() for p in re.sub(r"\s*\(.*?\)", "", b).split(" - ")}
-    return bool(parts_a & parts_b)
+    """Whether two names share a form (the same municipality under a new number)."""
+    return bool(_forms(a) & _forms(b))
 
 
 @dataclass

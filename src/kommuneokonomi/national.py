@@ -18,7 +18,7 @@ import pandas as pd
 from .engine.cube import cube_sector_summary, savings_cube
 from .engine.references import ReferenceSpec
 from .engine.savings import IndicatorSpec, indicators_from_frame
-from .engine.values import clean_data
+from .engine.values import ERROR_COLUMN, clean_data
 from .errors import InputError, InputErrors, KommuneokonomiError, Location
 from .workbook import layout as L
 from .workbook.files import OutputSheet, OutputTable
@@ -46,10 +46,6 @@ class NationalResult:
         self.sheets = sheets
 
 
-#: The tblData column an engine error about one data row points at.
-_ROW_COLUMN = {"ugyldig_aar": "aar", "mangler_kommune": "kommune", "mangler_indikator": "indikator"}
-
-
 def data_frame(raw: RawTable) -> pd.DataFrame:
     """tblData read column-wise: kommune, aar, indikator, verdi (float, NaN = missing).
 
@@ -70,7 +66,7 @@ def data_frame(raw: RawTable) -> pd.DataFrame:
         located: list[KommuneokonomiError] = []
         for err in errors[:MAX_PROBLEMS]:
             row = err.context.rad
-            column = _ROW_COLUMN.get(err.code, "verdi")
+            column = ERROR_COLUMN.get(err.code, "verdi")
             if row is not None and (row, column) in table.cells:
                 err = err.at(table.cell(row, column))
             located.append(err)

@@ -38,6 +38,7 @@ from .engine.savings import (
     savings_table,
     sector_totals,
 )
+from .engine.values import ERROR_COLUMN
 from .errors import (
     InputError,
     InputErrors,
@@ -515,16 +516,6 @@ def _locate_indicator(err: KommuneokonomiError, table: ReadTable) -> Kommuneokon
     return err.at(table.cell(row, column))
 
 
-#: The tblData column an engine error about one data row is about.
-_DATA_COLUMN = {
-    "ugyldig_aar": "aar",
-    "mangler_kommune": "kommune",
-    "mangler_indikator": "indikator",
-    "ikke_tall": "verdi",
-    "duplikat": "verdi",
-}
-
-
 def _locate_savings(
     err: KommuneokonomiError,
     tables: dict[str, ReadTable],
@@ -536,7 +527,7 @@ def _locate_savings(
         return err
     ctx = err.context
     data, ind = tables["tblData"], tables["tblIndikatorer"]
-    column = _DATA_COLUMN.get(err.code, "verdi")
+    column = ERROR_COLUMN.get(err.code, "verdi")
     if ctx.rad is not None and (ctx.rad, column) in data.cells:
         return err.at(data.cell(ctx.rad, column))
     if err.code == "ugyldig_vekt":

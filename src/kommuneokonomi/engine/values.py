@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from numbers import Integral, Real
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,8 +22,10 @@ from ..errors import Context, InputError, InputErrors, KommuneokonomiError
 
 __all__ = [
     "DATA_COLUMNS",
+    "ERROR_COLUMN",
     "MISSING_SYMBOLS",
     "clean_data",
+    "each_distinct",
     "has_indicator",
     "of_type",
     "parse_number",
@@ -32,6 +35,13 @@ __all__ = [
 
 #: The long-format data columns every engine function reads.
 DATA_COLUMNS = ("kommune", "aar", "indikator", "verdi")
+
+#: The data column an error about one data row is about, by error code (``verdi`` otherwise).
+ERROR_COLUMN = {
+    "ugyldig_aar": "aar",
+    "mangler_kommune": "kommune",
+    "mangler_indikator": "indikator",
+}
 
 #: SSB's symbols for a missing value (statistikkbanken's "tegnforklaring").
 MISSING_SYMBOLS = frozenset({".", "..", "...", ":", "-", "…"})
@@ -210,14 +220,26 @@ def _names(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return out, code
 
 
+def each_distinct(values: np.ndarray, judge: Callable[[Any], object]) -> np.ndarray:
+    """``judge(v)`` for every value, called once per distinct value (found by hashing, in C):
+    a column of 700 000 names holds a few hundred. Missing values (None, NaN) are judged as
+    None. Equal values are one value, so 1, 1.0 and True are judged once: give it texts, or
+    a judge for which they are alike."""
+    codes, uniques = pd.factorize(values)
+    judged = np.empty(len(uniques) + 1, dtype=object)  # the last: code -1, a missing value
+    for k, value in enumerate([*uniques, None]):
+        judged[k] = judge(value)
+    return judged[codes]
+
+
 def has_indicator(data: pd.DataFrame, ids: Collection[str]) -> pd.Series:
     """Which rows of long-format data are about one of ``ids`` (ignoring spaces around)."""
-    codes, uniques = pd.factorize(data["indikator"].to_numpy(dtype=object))
     wanted = set(ids)
-    judged = np.array(
-        [isinstance(u, str) and u.strip() in wanted for u in uniques] + [False], dtype=bool
+    hit = each_distinct(
+        data["indikator"].to_numpy(dtype=object),
+        lambda u: isinstance(u, str) and u.strip() in wanted,
     )
-    return pd.Series(judged[codes], index=data.index)
+    return pd.Series(hit.astype(bool), index=data.index)
 
 
 def _years(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -270,15 +292,8 @@ def _numbers(values: np.ndarray) -> tuple[np.ndarray, list[str | None], dict[int
     errors: dict[int, str] = {}
     text = np.flatnonzero(~done & of_type(types, str))
     if len(text):  # KOSTRA's symbols and numbers typed as text: each distinct text once
-        codes, uniques = pd.factorize(values[text])
-        parsed: list[tuple[float, str | None] | str] = []
-        for u in uniques:
-            try:
-                parsed.append(parse_number(u))
-            except ValueError as exc:
-                parsed.append(str(exc))
-        for i, code in zip(text.tolist(), codes.tolist(), strict=True):
-            result = parsed[code]
+        parsed = each_distinct(values[text], _number_or_reason)
+        for i, result in zip(text.tolist(), parsed.tolist(), strict=True):
             if isinstance(result, str):
                 errors[i] = result
             else:
@@ -290,6 +305,14 @@ def _numbers(values: np.ndarray) -> tuple[np.ndarray, list[str | None], dict[int
         except ValueError as exc:
             errors[i] = str(exc)
     return out, notes.tolist(), errors
+
+
+def _number_or_reason(raw: object) -> tuple[float, str | None] | str:
+    """:func:`parse_number`, or the reason it gives for a value that is not a number."""
+    try:
+        return parse_number(raw)
+    except ValueError as exc:
+        return str(exc)
 
 
 def row_label(label: object) -> int | None:

@@ -492,7 +492,8 @@ def _read_settings(book: BookReader) -> tuple[ReadTable, pd.DataFrame | None]:
 def collect(
     book: BookReader,
     *,
-    client: PxWebClient,
+    client: PxWebClient | None = None,
+    api_url: str | None = None,
     cache: ResponseCache,
     offline: bool = False,
     progress: Progress | None = None,
@@ -503,7 +504,9 @@ def collect(
     Args:
         book: the workbook: a FileBook, or a live-workbook adapter with the same
             ``name``, ``table_names`` and ``read_table`` (:class:`BookReader`).
-        client: the HTTP client (its limits also decide how requests are split offline).
+        client: the HTTP client (its limits also decide how requests are split offline);
+            None: a client of its own for ``api_url``, closed when done.
+        api_url: the API's base address when ``client`` is None (None: the default).
         cache: where raw responses are stored and, offline, replayed from.
         offline: replay from ``cache`` only; a request not cached is an error.
         progress: called as ``progress(done, total, what)``.
@@ -513,6 +516,11 @@ def collect(
         LayoutError, InputError(s): tblHenting is missing or has bad cells.
         FetchError: a request failed or, offline, is not cached.
     """
+    if client is None:
+        with PxWebClient(api_url) as own:
+            return collect(
+                book, client=own, cache=cache, offline=offline, progress=progress, now=now
+            )
     henting, kommuner = _read_settings(book)
     rows = _read_rows(henting, _Members(kommuner, load_renumbering()))
     parts: list[tuple[Query, _Group]] = []
@@ -959,15 +967,15 @@ def hent(
     book = FileBook(target)
     book.read_table(DATA)  # tblData must be there before anything is fetched
     cache = ResponseCache(cache_dir if cache_dir is not None else default_cache_dir(target))
-    own = client is None
-    http = client or PxWebClient(api_url)
-    try:
-        collected = collect(
-            book, client=http, cache=cache, offline=offline, progress=progress, now=now
-        )
-    finally:
-        if own:
-            http.close()
+    collected = collect(
+        book,
+        client=client,
+        api_url=api_url,
+        cache=cache,
+        offline=offline,
+        progress=progress,
+        now=now,
+    )
     keep_vba = target.suffix.lower() == ".xlsm"
     try:
         wb = openpyxl.load_workbook(target, data_only=False, keep_vba=keep_vba)

@@ -102,15 +102,15 @@ def hent_workbook(
     live = LiveBook(book, progress=status)
     live.read_table(DATA)  # tblData must be there before anything is fetched
     cache = ResponseCache(cache_dir if cache_dir is not None else live_cache_dir(book))
-    own = client is None
-    http = client or PxWebClient(api_url)
-    try:
-        collected = collect(
-            live, client=http, cache=cache, offline=offline, progress=progress, now=now
-        )
-    finally:
-        if own:
-            http.close()
+    collected = collect(
+        live,
+        client=client,
+        api_url=api_url,
+        cache=cache,
+        offline=offline,
+        progress=progress,
+        now=now,
+    )
     sheet, table = _find(book, DATA.name)
     rng = table.range
     top, left = int(rng.row), int(rng.column)

@@ -589,6 +589,13 @@ def reproducible_bytes(wb: Workbook) -> bytes:
     if core is not None:
         text = _CORE_DATE.sub(lambda m: f"{m.group(1)}{stamp}{m.group(3)}", core.decode("utf-8"))
         parts["docProps/core.xml"] = text.encode("utf-8")
+    return reproducible_zip(parts)
+
+
+def reproducible_zip(parts: dict[str, bytes]) -> bytes:
+    """A zip package whose bytes depend only on ``parts``: every entry dated 1980-01-01,
+    ``[Content_Types].xml`` first and the rest sorted by name, deflated (also used for the
+    add-in, ``scripts/build_addin.py``)."""
     order = sorted(parts, key=lambda name: (name != "[Content_Types].xml", name))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:

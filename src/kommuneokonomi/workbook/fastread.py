@@ -70,6 +70,14 @@ class CalamineBook:
     def table_names(self) -> set[str]:
         return {str(n) for n in self._book.table_names}
 
+    def _unreadable(self, spec: TableSpec, exc: BaseException) -> LayoutError:
+        return LayoutError(
+            f"arket med tabellen {spec.name} kan ikke leses; filen kan være skadet "
+            f"({type(exc).__name__})",
+            code="ugyldig_fil",
+            location=Location(file=self.name, sheet=spec.sheet),
+        )
+
     def read_table(self, spec: TableSpec) -> RawTable:
         """The named table's header and data rows as Excel last calculated them."""
         if spec.name not in self.table_names():
@@ -84,23 +92,13 @@ class CalamineBook:
             rows = _plain_rows(table.to_python())
         except BaseException as exc:  # calamine's errors, and pyo3 panics (BaseException)
             _reraise_interrupts(exc)
-            raise LayoutError(
-                f"arket med tabellen {spec.name} kan ikke leses; filen kan være skadet "
-                f"({type(exc).__name__})",
-                code="ugyldig_fil",
-                location=Location(file=self.name, sheet=spec.sheet),
-            ) from exc
+            raise self._unreadable(spec, exc) from exc
         # calamine reads an Excel error value (#DIV/0!, #N/A) as an empty cell; put the error
         # back so validation rejects it as it does with openpyxl, instead of reading "missing"
         try:
             errors = _error_cells(self.path, str(table.sheet))
         except (zipfile.BadZipFile, KeyError, OSError, ValueError, zlib.error) as exc:
-            raise LayoutError(
-                f"arket med tabellen {spec.name} kan ikke leses; filen kan være skadet "
-                f"({type(exc).__name__})",
-                code="ugyldig_fil",
-                location=Location(file=self.name, sheet=spec.sheet),
-            ) from exc
+            raise self._unreadable(spec, exc) from exc
         for (r, c), error in errors.items():
             i, j = r - (first_row + 1), c - (first_col + 1)
             if 0 <= i < len(rows) and 0 <= j < len(rows[i]):

@@ -25,8 +25,7 @@ import re
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,7 +43,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..errors import LayoutError, Location
 from .layout import TableSpec
-from .package import PackageError, replace_output_sheets
+from .package import PackageError, atomic_target, replace_output_sheets
 from .tables import RawTable, cell_address, column_letter
 
 __all__ = [
@@ -369,28 +368,6 @@ def _save(wb: Workbook, tmp: Path, *, source: Path) -> None:
             code="ugyldig_fil",
             location=Location(file=source.name),
         ) from exc
-
-
-@contextmanager
-def atomic_target(target: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; on success rename it over ``target``.
-
-    On any exception the temporary file is removed and ``target`` is left as it was.
-    """
-    target = target.resolve()
-    fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        yield tmp
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        if target.exists():
-            os.chmod(tmp, target.stat().st_mode & 0o777)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 _WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm"})

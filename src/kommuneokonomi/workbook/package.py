@@ -45,7 +45,8 @@ import struct
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -54,7 +55,7 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree as SafeET
 
-__all__ = ["PackageError", "replace_output_sheets"]
+__all__ = ["PackageError", "atomic_target", "replace_output_sheets"]
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -140,26 +141,32 @@ def replace_output_sheets(
     names = list(sheet_names)
     if len({n.casefold() for n in names}) != len(names):
         raise PackageError(f"the same sheet is named twice: {names}")
-    target = target.resolve()
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent
-    )
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            if names:
-                with zipfile.ZipFile(original) as zin, zipfile.ZipFile(rendered) as zren:
-                    src = _Package(zin)
-                    plan = _plan(
-                        src, _Package(zren), names, macros=target.suffix.lower() != ".xlsx"
-                    )
-                    with open(original, "rb") as raw:
-                        _write(out, src, raw, plan)
-            else:
+    with atomic_target(target) as tmp, open(tmp, "wb") as out:
+        if names:
+            with zipfile.ZipFile(original) as zin, zipfile.ZipFile(rendered) as zren:
+                src = _Package(zin)
+                plan = _plan(src, _Package(zren), names, macros=target.suffix.lower() != ".xlsx")
                 with open(original, "rb") as raw:
-                    shutil.copyfileobj(raw, out)
-            out.flush()
-            os.fsync(out.fileno())
+                    _write(out, src, raw, plan)
+        else:
+            with open(original, "rb") as raw:
+                shutil.copyfileobj(raw, out)
+
+
+@contextmanager
+def atomic_target(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; on success rename it over ``target``.
+
+    On any exception the temporary file is removed and ``target`` is left as it was.
+    """
+    target = target.resolve()
+    fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
         if target.exists():
             os.chmod(tmp, target.stat().st_mode & 0o777)
         os.replace(tmp, target)

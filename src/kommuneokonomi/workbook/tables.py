@@ -17,7 +17,7 @@ from numbers import Real
 import numpy as np
 import pandas as pd
 
-from ..engine.values import of_type, parse_number, value_types
+from ..engine.values import each_distinct, of_type, parse_number, value_types
 from ..errors import InputError, InputErrors, KommuneokonomiError, LayoutError, Location
 from .layout import Column, TableSpec
 
@@ -116,9 +116,7 @@ def _matches(values: np.ndarray, want: object) -> np.ndarray:
     text = of_type(value_types(values), str)
     out = np.zeros(len(values), dtype=bool)
     if text.any():
-        codes, uniques = pd.factorize(values[text])
-        judged = np.array([_same(u, want) for u in uniques], dtype=bool)
-        out[text] = judged[codes]
+        out[text] = each_distinct(values[text], lambda u: _same(u, want)).astype(bool)
     for i in np.flatnonzero(~text):
         out[i] = _same(values[i], want)
     return out
