@@ -36,7 +36,6 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils.cell import range_boundaries
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
@@ -44,7 +43,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..errors import LayoutError, Location
 from .layout import TableSpec
 from .package import PackageError, atomic_target, replace_output_sheets
-from .tables import RawTable, cell_address, column_letter
+from .tables import Bounds, RawTable, cell_address, column_letter, table_body
 
 __all__ = [
     "ChartSpec",
@@ -639,17 +638,16 @@ def excel_lock_file(path: Path) -> Path | None:
 
 
 def _raw(ws: Worksheet, name: str) -> RawTable:
-    ref = ws.tables[name].ref
-    try:
-        bounds = range_boundaries(str(ref))
-    except (ValueError, TypeError) as exc:
-        raise LayoutError(
-            f"tabellen {name} har et ugyldig område ('{ref}'); lag tabellen på nytt i Excel",
-            code="ugyldig_tabell",
-            location=Location(sheet=ws.title),
-        ) from exc
-    min_col, min_row, max_col, max_row = (int(b or 1) for b in bounds)
-    _check_merged(ws, name, (min_col, min_row, max_col, max_row))
+    table = ws.tables[name]
+    # header and data rows, without a total row; refuses merged cells (tables.table_body)
+    min_col, min_row, max_col, max_row = table_body(
+        name=name,
+        sheet=ws.title,
+        ref=str(table.ref),
+        header_rows=table.headerRowCount,
+        total_rows=table.totalsRowCount,
+        merged=_merged_ranges(ws),
+    )
     # Cells beyond the sheet's used area are empty: do not materialise them (a hostile table
     # can claim A1:XFD1048576).
     max_row = max(min(max_row, ws.max_row), min_row)
@@ -669,24 +667,9 @@ def _raw(ws: Worksheet, name: str) -> RawTable:
     )
 
 
-def _check_merged(ws: Worksheet, name: str, bounds: tuple[int, int, int, int]) -> None:
-    """A table must not hold merged cells: all but the first cell of a merge read as empty."""
-    min_col, min_row, max_col, max_row = bounds
-    for merged in sorted(ws.merged_cells.ranges, key=lambda r: (r.min_row, r.min_col)):
-        if (
-            merged.min_col <= max_col
-            and merged.max_col >= min_col
-            and merged.min_row <= max_row
-            and merged.max_row >= min_row
-        ):
-            raise LayoutError(
-                f"tabellen {name} har sammenslåtte celler ({merged.coord}); del dem opp "
-                "(Hjem > Slå sammen og midtstill > Del opp celler) og fyll ut hver celle",
-                code="sammenslatte_celler",
-                location=Location(
-                    sheet=ws.title, cell=cell_address(merged.min_row, merged.min_col)
-                ),
-            )
+def _merged_ranges(ws: Worksheet) -> list[Bounds]:
+    """The sheet's merged ranges as bounds, for :func:`tables.table_body`."""
+    return [(m.min_col, m.min_row, m.max_col, m.max_row) for m in ws.merged_cells.ranges]
 
 
 def _write_sheet(wb: Workbook, sheet: OutputSheet, *, stamp: str) -> dict[str, float | str | None]:

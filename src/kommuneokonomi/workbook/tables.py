@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterator, Mapping, Sequence
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from numbers import Real
 
@@ -21,7 +22,18 @@ from ..engine.values import each_distinct, of_type, parse_number, value_types
 from ..errors import InputError, InputErrors, KommuneokonomiError, LayoutError, Location
 from .layout import Column, TableSpec
 
-__all__ = ["EXCEL_ERRORS", "RawTable", "ReadTable", "cell_address", "column_letter", "to_frame"]
+__all__ = [
+    "EXCEL_ERRORS",
+    "Bounds",
+    "RawTable",
+    "ReadTable",
+    "cell_address",
+    "column_letter",
+    "range_bounds",
+    "range_text",
+    "table_body",
+    "to_frame",
+]
 
 #: Excel's error values as they arrive from a file or a live book.
 EXCEL_ERRORS = frozenset(
@@ -41,6 +53,112 @@ def column_letter(index: int) -> str:
 def cell_address(row: int, col: int) -> str:
     """(4, 2) -> ``B4``."""
     return f"{column_letter(col)}{row}"
+
+
+#: A cell range as (first column, first row, last column, last row), 1-based, in the order of
+#: openpyxl's ``range_boundaries``.
+Bounds = tuple[int, int, int, int]
+
+_MAX_ROW, _MAX_COL = 1_048_576, 16_384  # Excel's sheet size
+_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d{1,7})(?::\$?([A-Za-z]{1,3})\$?(\d{1,7}))?")
+
+
+def range_bounds(ref: str) -> Bounds:
+    """``B3:C3`` -> (2, 3, 3, 3); a single cell ``B3`` -> (2, 3, 2, 3).
+
+    Raises:
+        ValueError: not a cell or a range of cells within a sheet, or corners out of order.
+    """
+    m = _REF.fullmatch(ref.strip())
+    if m is None:
+        raise ValueError(f"not a cell range: {ref!r}")
+    first_col, first_row = _column_number(m.group(1)), int(m.group(2))
+    last_col = _column_number(m.group(3)) if m.group(3) else first_col
+    last_row = int(m.group(4)) if m.group(4) else first_row
+    if not (1 <= first_col <= last_col <= _MAX_COL and 1 <= first_row <= last_row <= _MAX_ROW):
+        raise ValueError(f"not a cell range within a sheet: {ref!r}")
+    return first_col, first_row, last_col, last_row
+
+
+def range_text(bounds: Bounds) -> str:
+    """(2, 3, 3, 3) -> ``B3:C3``; a single cell as ``B3`` (as openpyxl's ``CellRange.coord``)."""
+    first_col, first_row, last_col, last_row = bounds
+    first = cell_address(first_row, first_col)
+    if (first_col, first_row) == (last_col, last_row):
+        return first
+    return f"{first}:{cell_address(last_row, last_col)}"
+
+
+def _column_number(letters: str) -> int:
+    """A -> 1, AA -> 27."""
+    number = 0
+    for ch in letters.upper():
+        number = number * 26 + (ord(ch) - 64)
+    return number
+
+
+def table_body(
+    *,
+    name: str,
+    sheet: str,
+    ref: str,
+    header_rows: int | None,
+    total_rows: int | None,
+    merged: Iterable[Bounds],
+) -> Bounds:
+    """The cells a reader reads for a named table: its header row and its data rows.
+
+    Every reader asks this one function, so all of them read the same cells and refuse the
+    same tables with the same message.
+
+    Args:
+        name: the table's name (``tblData``).
+        sheet: the sheet it sits on.
+        ref: the table's area as the file states it (``A3:D7``), header and total row included.
+        header_rows: the table's ``headerRowCount`` (None: not stated, which means 1).
+        total_rows: the table's ``totalsRowCount`` (None: not stated, which means 0). The
+            total row (Excel's Total Row, "Summer-rad") is a summary, not data, and is left
+            out. ``totalsRowShown`` only says whether it was ever switched on, not that it
+            is there now, so it plays no part.
+        merged: the sheet's merged ranges.
+
+    Returns:
+        The header row and data rows as (first column, header row, last column, last data
+        row); the last data row equals the header row when the table has no data rows.
+
+    Raises:
+        LayoutError: the area is not a cell range, the table has no header row, or a merged
+            range overlaps the header or data rows (all but the first cell of a merge read as
+            empty). The merged range reported is the first in reading order.
+    """
+    try:
+        first_col, first_row, last_col, last_row = range_bounds(ref)
+    except ValueError as exc:
+        raise LayoutError(
+            f"tabellen {name} har et ugyldig område ('{ref}'); lag tabellen på nytt i Excel",
+            code="ugyldig_tabell",
+            location=Location(sheet=sheet),
+        ) from exc
+    if header_rows is not None and header_rows < 1:
+        raise LayoutError(
+            f"tabellen {name} har ingen overskriftsrad, så kolonnene kan ikke kjennes igjen; "
+            "slå på Overskriftsrad (Tabellutforming > Overskriftsrad) og gi kolonnene navnene "
+            "malen bruker",
+            code="mangler_overskrift",
+            location=Location(sheet=sheet, cell=cell_address(first_row, first_col)),
+        )
+    last_row = max(last_row - max(total_rows or 0, 0), first_row)
+    body = (first_col, first_row, last_col, last_row)
+    for merge in sorted(merged, key=lambda b: (b[1], b[0])):
+        left, top, right, bottom = merge
+        if left <= last_col and right >= first_col and top <= last_row and bottom >= first_row:
+            raise LayoutError(
+                f"tabellen {name} har sammenslåtte celler ({range_text(merge)}); del dem opp "
+                "(Hjem > Slå sammen og midtstill > Del opp celler) og fyll ut hver celle",
+                code="sammenslatte_celler",
+                location=Location(sheet=sheet, cell=cell_address(top, left)),
+            )
+    return body
 
 
 @dataclass(frozen=True)
