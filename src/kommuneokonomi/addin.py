@@ -1,4 +1,4 @@
-"""Install the Excel add-in for the current user: ``kommuneokonomi-addin install``.
+"""Install the Excel add-in for the current user: ``kommuneokonomi addin install``.
 
 ``install`` does what a user would otherwise do by hand, in plain file operations (no Excel, no
 xlwings import), so it is testable anywhere with ``--mappe``/``--konfig`` pointing at temporary
@@ -14,6 +14,8 @@ folders:
    does for its own add-in. Other settings in the file are kept.
 
 ``remove`` deletes the add-in from the startup folder; ``status`` shows what is installed.
+The arguments are parsed by :mod:`kommuneokonomi.cli` with every other command;
+``kommuneokonomi-addin ARGS`` is an alias of ``kommuneokonomi addin ARGS``.
 User-visible text is Norwegian; see ``addin/README.md`` for the design.
 """
 
@@ -26,6 +28,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
+
+from .errors import KommuneokonomiError
 
 __all__ = [
     "ADDIN_FILE",
@@ -40,6 +44,7 @@ __all__ = [
     "main",
     "read_config",
     "remove",
+    "run",
     "write_config",
 ]
 
@@ -56,7 +61,7 @@ _CONFIG_ENCODING = "cp1252"
 _OWN_KEYS = ("INTERPRETER_WIN", "CONDA PATH", "CONDA ENV")
 
 
-class AddinError(Exception):
+class AddinError(KommuneokonomiError):
     """Installation cannot go on; the message is Norwegian and says what to do."""
 
 
@@ -233,97 +238,72 @@ def remove(*, startup_folder: Path) -> Path | None:
     return target
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="kommuneokonomi-addin",
-        description="Installerer Excel-tillegget Kommuneøkonomi for denne brukeren.",
-    )
-    sub = parser.add_subparsers(dest="kommando", required=True)
-    for name, help_text in (
-        (
-            "install",
-            "kopier tillegget til Excels oppstartsmappe og lagre hvilken Python som brukes",
-        ),
-        ("remove", "fjern tillegget fra Excels oppstartsmappe"),
-        ("status", "vis hva som er installert"),
-    ):
-        cmd = sub.add_parser(name, help=help_text)
-        cmd.add_argument(
-            "--mappe",
-            type=Path,
-            help="Excels oppstartsmappe (standard: %%APPDATA%%\\Microsoft\\Excel\\XLSTART)",
-        )
-        cmd.add_argument(
-            "--konfig",
-            type=Path,
-            help="innstillingsfilen "
-            "(standard: %%USERPROFILE%%\\.kommuneokonomi\\kommuneokonomi.conf)",
-        )
-        if name == "install":
-            cmd.add_argument(
-                "--python",
-                help="Python-tolken tillegget skal starte (standard: den som kjører kommandoen)",
-            )
-    return parser
+def run(args: argparse.Namespace) -> int:
+    """``kommuneokonomi addin install | remove | status`` with arguments parsed by
+    :func:`kommuneokonomi.cli.build_parser`; returns 0.
 
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``kommuneokonomi-addin install | remove | status``; 0 on success, 2 on failure."""
-    args = _parser().parse_args(argv)
-    try:
-        folder: Path = args.mappe or default_startup_folder()
-        config: Path = args.konfig or default_config_file()
-        if args.kommando == "install":
-            settings = (
-                (("INTERPRETER_WIN", args.python),)
-                if args.python
-                else interpreter_settings(executable=sys.executable, environ=os.environ)
-            )
-            result = install(
-                startup_folder=folder,
-                config_file=config,
-                settings=settings,
-                addin=bundled_addin(),
-                xlwings_version=installed_xlwings_version(),
-            )
-            print(f"Tillegget er installert: {result.addin}")
-            print(f"Innstillinger lagret i {result.config}:")
-            for key, value in result.settings:
-                print(f"  {key} = {value}")
-            print()
-            print("Neste steg:")
-            print("  1. Start Excel (lukk og åpne Excel hvis det allerede kjører).")
-            print("     Fanen «Kommuneøkonomi» vises i båndet.")
-            print("  2. Klikk «Importer funksjoner» én gang for å ta i bruk KO_-funksjonene.")
-            print("     Det krever at «Klarer tilgang til objektmodellen for VBA-prosjektet»")
-            print("     er slått på (Fil > Alternativer > Klareringssenter > Makroinnstillinger).")
-        elif args.kommando == "remove":
-            removed = remove(startup_folder=folder)
-            if removed is None:
-                print(f"Tillegget var ikke installert i {folder}.")
-            else:
-                print(f"Tillegget er fjernet: {removed}. Start Excel på nytt.")
-            print(f"Innstillingsfilen {config} er beholdt; slett den selv om du vil.")
+    Raises:
+        AddinError: the add-in cannot be installed or removed (the command line prints
+            ``Feil: ...`` and exits 2).
+    """
+    folder: Path = args.mappe or default_startup_folder()
+    config: Path = args.konfig or default_config_file()
+    if args.handling == "install":
+        settings = (
+            (("INTERPRETER_WIN", args.python),)
+            if args.python
+            else interpreter_settings(executable=sys.executable, environ=os.environ)
+        )
+        result = install(
+            startup_folder=folder,
+            config_file=config,
+            settings=settings,
+            addin=bundled_addin(),
+            xlwings_version=installed_xlwings_version(),
+        )
+        print(f"Tillegget er installert: {result.addin}")
+        print(f"Innstillinger lagret i {result.config}:")
+        for key, value in result.settings:
+            print(f"  {key} = {value}")
+        print()
+        print("Neste steg:")
+        print("  1. Start Excel (lukk og åpne Excel hvis det allerede kjører).")
+        print("     Fanen «Kommuneøkonomi» vises i båndet.")
+        print("  2. Klikk «Importer funksjoner» én gang for å ta i bruk KO_-funksjonene.")
+        print("     Det krever at «Klarer tilgang til objektmodellen for VBA-prosjektet»")
+        print("     er slått på (Fil > Alternativer > Klareringssenter > Makroinnstillinger).")
+    elif args.handling == "remove":
+        removed = remove(startup_folder=folder)
+        if removed is None:
+            print(f"Tillegget var ikke installert i {folder}.")
         else:
-            target = folder / ADDIN_FILE
-            if target.exists():
-                print(f"Tillegget er installert: {target}")
-            else:
-                print(f"Tillegget er ikke installert i {folder}.")
-            settings_now = read_config(config)
-            if settings_now:
-                print(f"Innstillinger i {config}:")
-                for key, value in settings_now:
-                    print(f"  {key} = {value}")
-            else:
-                print(f"Ingen innstillingsfil: {config}")
-            version = installed_xlwings_version()
-            print(f"xlwings: {version or 'ikke installert'} (tillegget krever {XLWINGS_VERSION})")
-    except AddinError as error:
-        print(f"Feil: {error}", file=sys.stderr)
-        return 2
+            print(f"Tillegget er fjernet: {removed}. Start Excel på nytt.")
+        print(f"Innstillingsfilen {config} er beholdt; slett den selv om du vil.")
+    else:
+        target = folder / ADDIN_FILE
+        if target.exists():
+            print(f"Tillegget er installert: {target}")
+        else:
+            print(f"Tillegget er ikke installert i {folder}.")
+        settings_now = read_config(config)
+        if settings_now:
+            print(f"Innstillinger i {config}:")
+            for key, value in settings_now:
+                print(f"  {key} = {value}")
+        else:
+            print(f"Ingen innstillingsfil: {config}")
+        version = installed_xlwings_version()
+        print(f"xlwings: {version or 'ikke installert'} (tillegget krever {XLWINGS_VERSION})")
     return 0
 
 
-if __name__ == "__main__":
+def main(argv: Sequence[str] | None = None) -> int:
+    """``kommuneokonomi-addin ARGS`` (and ``python -m kommuneokonomi.addin ARGS``): an alias of
+    ``kommuneokonomi addin ARGS``; returns the exit code."""
+    from .cli import main as cli_main
+
+    return cli_main(["addin", *(sys.argv[1:] if argv is None else argv)])
+
+
+if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -1,7 +1,14 @@
-"""Command line: ``kommuneokonomi recalc | check | demo | new``.
+"""The one command line: ``kommuneokonomi recalc | check | demo | new | hent | addin``.
 
-Thin by design: parse arguments, call the engine, print. A :class:`KommuneokonomiError` becomes
-one Norwegian line ``Feil: ...`` and exit code 2; real bugs keep their traceback.
+Thin by design: parse arguments, call the engine, print. This module owns the whole parser,
+Norwegian from the usage line to argparse's own messages, and the one translation of errors: a
+usage error, a :class:`KommuneokonomiError` or a file the user named that cannot be used
+becomes ``Feil: ...`` on stderr and exit code 2; ``check`` exits 1 on AVVIK; real bugs keep
+their traceback. ``kommuneokonomi-addin ARGS`` and ``python -m kommuneokonomi.ssb.cli ARGS``
+are aliases of ``kommuneokonomi addin ARGS`` and ``kommuneokonomi hent ARGS``.
+
+``hent`` and ``addin`` import their modules only when they run, so ``recalc`` starts without
+loading the SSB client (httpx) or the installer.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pandas as pd
 
@@ -22,7 +29,6 @@ from .engine.format import mnok, number
 from .errors import KommuneokonomiError, LayoutError, Location
 from .report import text_table
 from .service import Recalculation, recalculate, wants_national
-from .ssb.cli import add_parser as add_hent_parser
 from .workbook.build import build_all, save_reproducible, template
 from .workbook.fastread import CalamineBook
 from .workbook.files import (
@@ -272,75 +278,270 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-# argparse's own messages are English; users read Norwegian.
-_ARGPARSE_NB = (
-    ("usage:", "bruk:"),
-    ("the following arguments are required:", "disse argumentene mangler:"),
-    ("invalid choice:", "ugyldig valg:"),
-    ("choose from", "velg blant"),
-    ("unrecognized arguments:", "ukjente argumenter:"),
-    ("expected one argument", "venter ett argument"),
-    ("show this help message and exit", "vis denne hjelpeteksten og avslutt"),
-    ("positional arguments", "posisjonsargumenter"),
-    ("options", "valg"),
-    ("show program's version number and exit", "vis versjonsnummeret og avslutt"),
-)
+def _cmd_hent(args: argparse.Namespace) -> int:
+    from .ssb.cli import run  # loads the SSB client (httpx): only when fetching
+
+    return run(args)
 
 
-def _nb(text: str) -> str:
-    for en, nb in _ARGPARSE_NB:
-        text = text.replace(en, nb)
-    return text
+def _cmd_addin(args: argparse.Namespace) -> int:
+    from .addin import run
+
+    return run(args)
+
+
+# argparse's own texts (usage line, headings, -h, error messages) in bokmål. argparse looks each
+# one up with gettext at the moment it uses it; _Parser puts these lookups in place while it
+# builds, parses or formats. Keys are argparse's msgids verbatim; tests/e2e/test_one_cli.py
+# checks that every msgid a user can meet in the running Python has a translation here.
+_ARGPARSE_NB: dict[str, str] = {
+    "usage: ": "bruk: ",
+    "positional arguments": "posisjonsargumenter",
+    "options": "valgfrie argumenter",
+    "optional arguments": "valgfrie argumenter",  # before Python 3.10
+    "subcommands": "kommandoer",
+    "show this help message and exit": "vis denne hjelpen og avslutt",
+    "show program's version number and exit": "vis versjonsnummeret og avslutt",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: feil: %(message)s\n",
+    "argument %(argument_name)s: %(message)s": "argumentet %(argument_name)s: %(message)s",
+    "the following arguments are required: %s": "disse argumentene mangler: %s",
+    "one of the arguments %s is required": "ett av argumentene %s må være med",
+    "unrecognized arguments: %s": "ukjente argumenter: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": (
+        "ugyldig valg: %(value)r (velg blant %(choices)s)"
+    ),
+    "unknown parser %(parser_name)r (choices: %(choices)s)": (
+        "ukjent kommando %(parser_name)r (velg blant %(choices)s)"
+    ),
+    "invalid %(type)s value: %(value)r": "ugyldig verdi for %(type)s: %(value)r",
+    "expected one argument": "venter én verdi",
+    "expected at most one argument": "venter høyst én verdi",
+    "expected at least one argument": "venter minst én verdi",
+    "not allowed with argument %s": "kan ikke brukes sammen med %s",
+    "ignored explicit argument %r": "tar ingen verdi, men fikk %r",
+    "ambiguous option: %(option)s could match %(matches)s": (
+        "tvetydig valg: %(option)s kan bety %(matches)s"
+    ),
+    "unexpected option string: %s": "uventet valg: %s",
+    "can't open '%(filename)s': %(error)s": "kan ikke åpne '%(filename)s': %(error)s",
+    'argument "-" with mode %r': "argumentet «-» med modus %r",
+}
+_ARGPARSE_NB_PLURAL: dict[tuple[str, str], tuple[str, str]] = {
+    ("expected %s argument", "expected %s arguments"): ("venter %s verdi", "venter %s verdier"),
+}
+
+
+def _gettext(message: Any) -> Any:
+    # argparse 3.11 also passes None (a subparsers group without description)
+    return _ARGPARSE_NB.get(message, message) if isinstance(message, str) else message
+
+
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    one, many = _ARGPARSE_NB_PLURAL.get((singular, plural), (singular, plural))
+    return one if n == 1 else many
+
+
+@contextmanager
+def _norwegian_argparse() -> Iterator[None]:
+    """argparse's texts in bokmål while the block runs (nested blocks are fine)."""
+    module = vars(argparse)
+    saved = module["_"], module["ngettext"]
+    module["_"], module["ngettext"] = _gettext, _ngettext
+    try:
+        yield
+    finally:
+        module["_"], module["ngettext"] = saved
 
 
 class _Parser(argparse.ArgumentParser):
-    """ArgumentParser that speaks Norwegian and exits 2 with ``Feil: ...`` on misuse."""
+    """An ArgumentParser in bokmål; misuse prints ``Feil: ...`` and the usage, exit code 2."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        with _norwegian_argparse():  # the headings and -h's help are made here
+            super().__init__(*args, **kwargs)
+
+    # error messages are made while parsing: by parse_args (unrecognized arguments) and by
+    # parse_known_args (everything else; a subcommand's parser is called through it)
+    def parse_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: Any = None
+    ) -> Any:
+        with _norwegian_argparse():
+            return super().parse_args(args, namespace)
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: Any = None
+    ) -> tuple[Any, list[str]]:
+        with _norwegian_argparse():
+            return super().parse_known_args(args, namespace)
 
     def format_usage(self) -> str:
-        return _nb(super().format_usage())
+        with _norwegian_argparse():
+            return super().format_usage()
 
     def format_help(self) -> str:
-        return _nb(super().format_help())
+        with _norwegian_argparse():
+            return super().format_help()
 
     def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        self.exit(2, f"Feil: {_nb(message)}\n")
+        self.exit(2, f"Feil: {message}\n{self.format_usage()}Hjelp: {self.prog} --help\n")
+
+
+_FIL_HELP = "arbeidsboken (.xlsx/.xlsm)"
+# = kommuneokonomi.ssb.client.ENV_API_URL and DEFAULT_API_URL, written out because importing
+# the client loads httpx, which recalc does not need; tests/e2e/test_one_cli.py checks them.
+_SSB_URL_ENV = "KOMMUNEOKONOMI_SSB_URL"
+_SSB_URL = "https://data.ssb.no/api/pxwebapi/v2/"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (Norwegian help texts)."""
+    """The whole command line, every command with Norwegian help."""
     parser = _Parser(
         prog="kommuneokonomi",
-        description="Innsparingsanalyse og budsjettkontroller for kommuneøkonomi.",
+        description=(
+            "Innsparingsanalyse, nøkkeltall og budsjettkontroller for kommuneøkonomi, "
+            "KOSTRA-tall fra SSB og Excel-tillegget."
+        ),
+        epilog="Hjelp til én kommando: kommuneokonomi KOMMANDO --help",
     )
-    parser.add_argument("--versjon", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--versjon",
+        action="version",
+        version=f"%(prog)s {__version__}",
+        help="vis versjonsnummeret og avslutt",
+    )
     sub = parser.add_subparsers(
-        dest="kommando", metavar="KOMMANDO", required=True, parser_class=_Parser
+        title="kommandoer", dest="kommando", metavar="KOMMANDO", required=True
     )
-    demo = sub.add_parser(
-        "demo",
-        help="lag og beregn eksempelarbeidsbøkene (Trondheim 2007 og budsjettprosessen 2019)",
+    recalc = sub.add_parser(
+        "recalc",
+        help="beregn en arbeidsbok og skriv resultatarkene",
+        description=(
+            "Leser inndatatabellene, kontrollerer dem, beregner og skriver resultatarkene. "
+            "Uten -o oppdateres arbeidsboken via en midlertidig fil, så den er alltid enten "
+            "den gamle eller den nye hele filen."
+        ),
     )
-    demo.add_argument("mappe", nargs="?", default="kommuneokonomi-demo", help="mappen de legges i")
-    demo.set_defaults(func=_cmd_demo)
-    recalc = sub.add_parser("recalc", help="beregn en arbeidsbok og skriv resultatarkene")
-    recalc.add_argument("fil", help="arbeidsboken (.xlsx/.xlsm)")
+    recalc.add_argument("fil", metavar="FIL", help=_FIL_HELP)
     recalc.add_argument(
-        "-o", "--utfil", help="skriv resultatet hit i stedet for å oppdatere arbeidsboken"
+        "-o",
+        "--utfil",
+        metavar="UTFIL",
+        help="skriv resultatet hit i stedet for å oppdatere arbeidsboken",
     )
     recalc.set_defaults(func=_cmd_recalc)
     check = sub.add_parser(
-        "check", help="kjør kontrollene uten å skrive; avslutter med kode 1 ved AVVIK"
+        "check",
+        help="kjør kontrollene uten å skrive; avslutter med kode 1 ved AVVIK",
+        description=(
+            "Beregner uten å skrive og viser kontrollene (budsjettarbeidsbok) eller "
+            "innsparingen (innsparingsarbeidsbok). Avslutter med kode 1 hvis en kontroll "
+            "gir AVVIK."
+        ),
     )
-    check.add_argument("fil", help="arbeidsboken (.xlsx/.xlsm)")
+    check.add_argument("fil", metavar="FIL", help=_FIL_HELP)
     check.set_defaults(func=_cmd_check)
-    new = sub.add_parser("new", help="lag en tom arbeidsbok fra malen")
+    demo = sub.add_parser(
+        "demo",
+        help="lag og beregn eksempelarbeidsbøkene (Trondheim 2007 og budsjettprosessen 2019)",
+        description=(
+            "Lager eksempel- og malarbeidsbøkene i MAPPE og beregner eksemplene: "
+            "innsparingsanalysen for Trondheim 2007 og budsjettkontrollen for 2019."
+        ),
+    )
+    demo.add_argument(
+        "mappe",
+        metavar="MAPPE",
+        nargs="?",
+        default="kommuneokonomi-demo",
+        help="mappen de legges i (standard: kommuneokonomi-demo)",
+    )
+    demo.set_defaults(func=_cmd_demo)
+    new = sub.add_parser(
+        "new",
+        help="lag en tom arbeidsbok fra malen",
+        description="Lager en tom arbeidsbok fra malen, med et Om-ark som forklarer bruken.",
+    )
     new.add_argument("type", choices=["innsparing", "budsjett"], help="hvilken mal")
-    new.add_argument("fil", help="den nye filen (.xlsx)")
+    new.add_argument("fil", metavar="FIL", help="den nye filen (.xlsx)")
     new.add_argument("--overskriv", action="store_true", help="erstatt en fil som finnes")
     new.set_defaults(func=_cmd_new)
-    add_hent_parser(sub)
+    _add_hent(sub)
+    _add_addin(sub)
     return parser
+
+
+def _add_hent(sub: Any) -> None:
+    hent = sub.add_parser(
+        "hent",
+        help="hent KOSTRA-tall fra SSB til tblData, slik tblHenting i arbeidsboken beskriver",
+        description=(
+            "Henter tallene som tabellen tblHenting beskriver fra SSBs statistikkbank "
+            "(PxWebApi v2) og skriver dem i tblData: rader med samme Kommune, År og Indikator "
+            "erstattes, nye legges til. Manglende tall står tomme med SSBs symbol i Merknad; "
+            "Kilde sier hvor hvert tall kommer fra. Hvert svar lagres i et mellomlager ved "
+            "siden av arbeidsboken."
+        ),
+    )
+    hent.add_argument("fil", metavar="FIL", help=_FIL_HELP)
+    hent.add_argument(
+        "--api-url",
+        metavar="URL",
+        help=f"adressen til API-et (standard: miljøvariabelen {_SSB_URL_ENV}, ellers {_SSB_URL})",
+    )
+    hent.add_argument(
+        "--offline",
+        action="store_true",
+        help="ikke gå på nettet: bruk svarene som ligger i mellomlageret fra en tidligere henting",
+    )
+    hent.add_argument(
+        "--cache",
+        metavar="MAPPE",
+        help="mellomlageret for svarene fra SSB (standard: FIL-navn.ssb-cache ved siden av filen)",
+    )
+    hent.set_defaults(func=_cmd_hent)
+
+
+def _add_addin(sub: Any) -> None:
+    addin = sub.add_parser(
+        "addin",
+        help="installer Excel-tillegget for denne brukeren (Windows), fjern det eller vis status",
+        description=(
+            "Installerer Excel-tillegget Kommuneøkonomi for denne brukeren: kopierer "
+            "kommuneokonomi.xlam til Excels oppstartsmappe og lagrer hvilken Python tillegget "
+            "skal starte. «kommuneokonomi-addin» gjør det samme."
+        ),
+    )
+    actions = addin.add_subparsers(
+        title="handlinger", dest="handling", metavar="HANDLING", required=True
+    )
+    for name, help_text in (
+        (
+            "install",
+            "kopier tillegget til Excels oppstartsmappe og lagre hvilken Python som brukes",
+        ),
+        ("remove", "fjern tillegget fra Excels oppstartsmappe"),
+        ("status", "vis hva som er installert"),
+    ):
+        cmd = actions.add_parser(
+            name, help=help_text, description=help_text[0].upper() + help_text[1:] + "."
+        )
+        cmd.add_argument(
+            "--mappe",
+            type=Path,
+            help="Excels oppstartsmappe (standard: %%APPDATA%%\\Microsoft\\Excel\\XLSTART)",
+        )
+        cmd.add_argument(
+            "--konfig",
+            type=Path,
+            help="innstillingsfilen "
+            "(standard: %%USERPROFILE%%\\.kommuneokonomi\\kommuneokonomi.conf)",
+        )
+        if name == "install":
+            cmd.add_argument(
+                "--python",
+                help="Python-tolken tillegget skal starte (standard: den som kjører kommandoen)",
+            )
+        cmd.set_defaults(func=_cmd_addin)
 
 
 @contextmanager
@@ -363,8 +564,16 @@ def _cycle_collector_paused() -> Iterator[None]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``kommuneokonomi`` command; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    """Entry point of ``kommuneokonomi`` (and of the aliases); returns the exit code.
+
+    0 when done; 1 when ``check`` finds AVVIK; 2 for a usage error (printed by the parser),
+    bad input or a file that cannot be used (printed here as ``Feil: ...``). Any other
+    exception is a bug and keeps its traceback.
+    """
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, --versjon, or a usage error the parser has printed
+        return exc.code if isinstance(exc.code, int) else 2
     try:
         with _cycle_collector_paused():
             code: int = args.func(args)

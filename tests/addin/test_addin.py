@@ -33,7 +33,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from oletools.olevba import VBA_Parser, decompress_stream
 
-from kommuneokonomi import addin
+from kommuneokonomi import addin, cli
 
 from ..support.libreoffice import soffice_path
 
@@ -708,18 +708,36 @@ def test_command_line_install_status_remove(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     args = ["--mappe", str(tmp_path / "XLSTART"), "--konfig", str(tmp_path / "k.conf")]
-    assert addin.main(["install", *args, "--python", "C:\\Python311\\python.exe"]) == 0
+    assert cli.main(["addin", "install", *args, "--python", "C:\\Python311\\python.exe"]) == 0
     out = capsys.readouterr().out
     assert "Tillegget er installert" in out and "Importer funksjoner" in out
     assert addin.read_config(tmp_path / "k.conf") == [
         ("INTERPRETER_WIN", "C:\\Python311\\python.exe")
     ]
-    assert addin.main(["status", *args]) == 0
+    assert cli.main(["addin", "status", *args]) == 0
     assert "Tillegget er installert" in capsys.readouterr().out
-    assert addin.main(["remove", *args]) == 0
+    assert cli.main(["addin", "remove", *args]) == 0
     assert not (tmp_path / "XLSTART" / "kommuneokonomi.xlam").exists()
-    assert addin.main(["remove", *args]) == 0
+    assert cli.main(["addin", "remove", *args]) == 0
     assert "var ikke installert" in capsys.readouterr().out
+
+
+def test_old_entry_point_is_an_alias_of_kommuneokonomi_addin(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``kommuneokonomi-addin ARGS`` (addin.main) == ``kommuneokonomi addin ARGS``."""
+    args = ["--mappe", str(tmp_path / "XLSTART"), "--konfig", str(tmp_path / "k.conf")]
+    assert addin.main(["install", *args, "--python", "C:\\p\\python.exe"]) == 0
+    installed = capsys.readouterr().out
+    assert "Tillegget er installert" in installed
+    assert addin.main(["status", *args]) == 0
+    alias = capsys.readouterr().out
+    assert cli.main(["addin", "status", *args]) == 0
+    assert capsys.readouterr().out == alias
+    assert addin.main(["avinstaller"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Feil: argumentet HANDLING: ugyldig valg: 'avinstaller'")
+    assert "bruk: kommuneokonomi addin" in err
 
 
 def test_command_line_failure_is_one_norwegian_line(
@@ -727,7 +745,7 @@ def test_command_line_failure_is_one_norwegian_line(
 ) -> None:
     monkeypatch.setattr(addin, "installed_xlwings_version", lambda: "0.1.0")
     args = ["--mappe", str(tmp_path / "X"), "--konfig", str(tmp_path / "k.conf")]
-    assert addin.main(["install", *args]) == 2
+    assert cli.main(["addin", "install", *args]) == 2
     err = capsys.readouterr().err
     assert err.startswith("Feil: tillegget er laget for xlwings") and err.count("\n") == 1
 

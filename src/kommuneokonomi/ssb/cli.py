@@ -1,9 +1,11 @@
-"""The ``hent`` command: ``kommuneokonomi hent FIL [--api-url URL] [--offline] [--cache MAPPE]``.
+"""What ``kommuneokonomi hent FIL [--api-url URL] [--offline] [--cache MAPPE]`` does and prints.
 
-:func:`add_parser` adds the sub-command to the main parser's subparsers and :func:`run` runs
-it; a :class:`~kommuneokonomi.errors.KommuneokonomiError` (bad tblHenting, fetch failure) is
-left to the caller, which prints ``Feil: ...`` and exits 2. :func:`main` does that on its own
-for use before the command is wired into ``kommuneokonomi.cli``.
+The command's arguments are defined with every other command in :mod:`kommuneokonomi.cli`,
+which also prints ``Feil: ...`` and exits 2 on a
+:class:`~kommuneokonomi.errors.KommuneokonomiError` (bad tblHenting, fetch failure). Here:
+:func:`run`, the command's body, and :func:`report`, the summary the command prints and the
+button «Hent KOSTRA-tall» shows. :func:`main` keeps ``python -m kommuneokonomi.ssb.cli ARGS``
+working as an alias of ``kommuneokonomi hent ARGS``.
 """
 
 from __future__ import annotations
@@ -11,74 +13,11 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import Any, TextIO
 
-from ..errors import KommuneokonomiError
-from .client import ENV_API_URL
+from ..progress import Progress
 from .fetch import HentResult, hent
 
-__all__ = ["TextProgress", "add_parser", "main", "report", "run"]
-
-
-class TextProgress:
-    """A plain-text progress bar on ``stream`` (stderr) for fetches of more than one request.
-
-    On a terminal the bar is redrawn in place; otherwise one line per request is printed.
-    """
-
-    def __init__(self, stream: TextIO | None = None, width: int = 30) -> None:
-        self.stream = stream or sys.stderr
-        self.width = width
-        self._tty = bool(getattr(self.stream, "isatty", lambda: False)())
-
-    def __call__(self, done: int, total: int, what: str) -> None:
-        if total <= 1:
-            return
-        filled = round(self.width * done / total)
-        bar = "#" * filled + "." * (self.width - filled)
-        text = f"Henter fra SSB [{bar}] {done}/{total}" + (f" {what}" if what else "")
-        if self._tty:
-            end = "\n" if done == total else ""
-            self.stream.write(f"\r{text}{end}")
-        elif done > 0:
-            self.stream.write(text + "\n")
-        self.stream.flush()
-
-
-def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Add ``hent`` to ``subparsers`` (from ``ArgumentParser.add_subparsers``)."""
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "hent",
-        help="hent KOSTRA-tall fra SSB til tblData, slik tblHenting i arbeidsboken beskriver",
-        description=(
-            "Henter tallene som tabellen tblHenting beskriver fra SSBs statistikkbank "
-            "(PxWebApi v2) og skriver dem i tblData: rader med samme Kommune, År og Indikator "
-            "erstattes, nye legges til. Manglende tall står tomme med SSBs symbol i Merknad; "
-            "Kilde sier hvor hvert tall kommer fra. Hvert svar lagres i et mellomlager ved "
-            "siden av arbeidsboken."
-        ),
-    )
-    parser.add_argument("fil", help="arbeidsboken (.xlsx/.xlsm)")
-    parser.add_argument(
-        "--api-url",
-        metavar="URL",
-        help=(
-            f"adressen til API-et (standard: miljøvariabelen {ENV_API_URL}, ellers "
-            "https://data.ssb.no/api/pxwebapi/v2/)"
-        ),
-    )
-    parser.add_argument(
-        "--offline",
-        action="store_true",
-        help="ikke gå på nettet: bruk svarene som ligger i mellomlageret fra en tidligere henting",
-    )
-    parser.add_argument(
-        "--cache",
-        metavar="MAPPE",
-        help="mellomlageret for svarene fra SSB (standard: FIL-navn.ssb-cache ved siden av filen)",
-    )
-    parser.set_defaults(func=run)
-    return parser
+__all__ = ["main", "report", "run"]
 
 
 def report(result: HentResult) -> str:
@@ -108,28 +47,29 @@ def report(result: HentResult) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run ``hent`` with parsed arguments; returns the exit code (0)."""
-    result = hent(
-        args.fil,
-        api_url=args.api_url,
-        offline=args.offline,
-        cache_dir=args.cache,
-        progress=TextProgress(),
-    )
+    """Run ``hent`` with arguments parsed by :func:`kommuneokonomi.cli.build_parser`; returns 0.
+
+    Raises:
+        KommuneokonomiError: tblHenting is missing or wrong, or a fetch failed; the workbook is
+            unchanged.
+    """
+    with Progress() as progress:
+        result = hent(
+            args.fil,
+            api_url=args.api_url,
+            offline=args.offline,
+            cache_dir=args.cache,
+            progress=progress.counter("Henter fra SSB"),
+        )
     print(report(result))
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``hent`` as a stand-alone command (``python -m kommuneokonomi.ssb.cli``)."""
-    parser = argparse.ArgumentParser(prog="kommuneokonomi")
-    add_parser(parser.add_subparsers(dest="kommando", required=True))
-    args = parser.parse_args(["hent", *(argv if argv is not None else sys.argv[1:])])
-    try:
-        return int(args.func(args))
-    except KommuneokonomiError as exc:
-        print(f"Feil: {exc.describe()}", file=sys.stderr)
-        return 2
+    """``python -m kommuneokonomi.ssb.cli ARGS``: an alias of ``kommuneokonomi hent ARGS``."""
+    from ..cli import main as cli_main
+
+    return cli_main(["hent", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":  # pragma: no cover
