@@ -1,4 +1,4 @@
-"""Fast reading of named tables with python-calamine (Rust), for large workbooks.
+"""Fast reading of named tables with python-calamine (Rust): the reader of workbook files.
 
 openpyxl builds a Python object per cell: 14-34 s for a national tblData of 712 000 rows on
 this project's machine; calamine reads the same table in 1-3 s. This adapter implements the
@@ -6,26 +6,46 @@ service's ``BookReader`` interface (``name``, ``table_names``, ``read_table``) o
 the service reads through it unchanged. Values are those Excel last calculated, as with
 openpyxl's ``data_only``.
 
+What calamine does not do, this module does, so a table reads exactly as through openpyxl
+(:class:`kommuneokonomi.workbook.files.FileBook`; ``tests/workbook/test_reader_parity.py``):
+
+* which cells a table has (header row, data rows, no total row) and the refusal of merged
+  cells and of a table without a header row: :func:`kommuneokonomi.workbook.tables.table_body`,
+  the one answer both readers ask, from the table part's ``ref``, ``headerRowCount`` and
+  ``totalsRowCount`` and the sheet's ``<mergeCell>`` ranges;
+* error values (``#DIV/0!``, ``#N/A``): calamine reads them as empty cells, and refuses the
+  whole sheet for one it does not know (``#SPILL!``, ``#CALC!``, a value with spaces). The
+  sheet's XML is scanned for error cells in every form Excel, LibreOffice and other writers
+  use, and their text is put back; a sheet calamine would refuse is read from a copy whose
+  error values say ``#N/A``.
+
 The file is first checked by :func:`kommuneokonomi.workbook.files.check_package` (type, size
-limits, encryption), so a hostile package is refused before calamine parses it.
+limits, encryption, no DTD), so a hostile package is refused before calamine parses it.
 """
 
 from __future__ import annotations
 
 import html
+import io
 import os
+import posixpath
 import re
 import zipfile
 import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import Element
 
 import numpy as np
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError, fromstring, iterparse
 
 from ..errors import LayoutError, Location
 from .files import check_package
 from .layout import TableSpec
-from .tables import RawTable
+from .tables import Bounds, RawTable, range_bounds, table_body
 
 __all__ = ["CalamineBook", "calamine_available"]
 
@@ -37,6 +57,48 @@ def calamine_available() -> bool:
     except ImportError:
         return False
     return True
+
+
+@dataclass(frozen=True)
+class _TablePart:
+    """A named table as its part states it."""
+
+    name: str
+    sheet: str
+    sheet_part: str  # the sheet's XML part in the package, e.g. xl/worksheets/sheet4.xml
+    ref: str  # header and total row included, e.g. A3:D7
+    header_rows: int | None  # headerRowCount; None: not stated (1)
+    total_rows: int | None  # totalsRowCount; None: not stated (0)
+
+
+@dataclass
+class _SheetScan:
+    """What calamine does not report about a sheet.
+
+    Attributes:
+        errors: 1-based (row, column) -> the error text of each error-valued cell, as written
+            in the file (openpyxl gives the same text).
+        merged: the merged ranges.
+        value_spans: byte spans of the error values calamine refuses (see :data:`_CALAMINE_ERRORS`)
+            in the sheet's XML; empty when calamine can read the sheet as it is.
+    """
+
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
+    merged: list[Bounds] = field(default_factory=list)
+    value_spans: list[tuple[int, int]] = field(default_factory=list)
+
+
+# Read errors of a damaged package (a missing or broken part), and of its XML.
+_PACKAGE_ERRORS = (
+    zipfile.BadZipFile,
+    KeyError,
+    OSError,
+    ValueError,
+    zlib.error,
+    EOFError,
+    ParseError,
+    DefusedXmlException,
+)
 
 
 class CalamineBook:
@@ -57,11 +119,19 @@ class CalamineBook:
             )
         except BaseException as exc:  # calamine's errors, and pyo3 panics (BaseException)
             _reraise_interrupts(exc)
-            raise LayoutError(
-                f"filen kan ikke leses som Excel-fil ({type(exc).__name__})",
-                code="ugyldig_fil",
-                location=Location(file=self.path.name),
-            ) from exc
+            raise self._not_a_workbook(exc) from exc
+        try:
+            self._tables = _table_parts(self.path)
+        except _PACKAGE_ERRORS as exc:
+            raise self._not_a_workbook(exc) from exc
+        self._scans: dict[str, _SheetScan] = {}
+
+    def _not_a_workbook(self, exc: BaseException) -> LayoutError:
+        return LayoutError(
+            f"filen kan ikke leses som Excel-fil ({type(exc).__name__})",
+            code="ugyldig_fil",
+            location=Location(file=self.path.name),
+        )
 
     @property
     def name(self) -> str:
@@ -69,6 +139,14 @@ class CalamineBook:
 
     def table_names(self) -> set[str]:
         return {str(n) for n in self._book.table_names}
+
+    def table_sheet(self, name: str) -> str | None:
+        """The sheet the named table ``name`` lives on, or None if the book has no such table.
+
+        Costs nothing: it reads the package's small parts, never the sheet's cells.
+        """
+        part = self._tables.get(name)
+        return part.sheet if part is not None and name in self.table_names() else None
 
     def _unreadable(self, spec: TableSpec, exc: BaseException) -> LayoutError:
         return LayoutError(
@@ -79,73 +157,290 @@ class CalamineBook:
         )
 
     def read_table(self, spec: TableSpec) -> RawTable:
-        """The named table's header and data rows as Excel last calculated them."""
-        if spec.name not in self.table_names():
+        """The named table's header and data rows as Excel last calculated them.
+
+        The total row is left out; error values read as their text (``#N/A``), as with
+        openpyxl.
+
+        Raises:
+            LayoutError: no such table; the table has merged cells, no header row or an
+                invalid area (:func:`~kommuneokonomi.workbook.tables.table_body`); its sheet
+                cannot be read.
+        """
+        part = self._tables.get(spec.name)
+        if spec.name not in self.table_names() or part is None:
             raise LayoutError(
                 f"fant ikke tabellen {spec.name} (ventet på arket '{spec.sheet}')",
                 code="mangler_tabell",
                 location=Location(file=self.name, sheet=spec.sheet),
             )
+        try:
+            scan = self._scan(part.sheet_part)
+        except _PACKAGE_ERRORS as exc:
+            raise self._unreadable(spec, exc) from exc
+        left, top, _right, bottom = table_body(
+            name=part.name,
+            sheet=part.sheet,
+            ref=part.ref,
+            header_rows=part.header_rows,
+            total_rows=part.total_rows,
+            merged=scan.merged,
+        )
         try:  # calamine parses a sheet when it is first read: a broken one fails here
-            table = self._book.get_table_by_name(spec.name)
+            book = self._book if not scan.value_spans else self._readable_copy(part, scan)
+            table = book.get_table_by_name(spec.name)
             first_row, first_col = table.start  # 0-based position of the first DATA cell
+            headers = [str(h) for h in table.columns]
             rows = _plain_rows(table.to_python())
         except BaseException as exc:  # calamine's errors, and pyo3 panics (BaseException)
             _reraise_interrupts(exc)
             raise self._unreadable(spec, exc) from exc
+        if (int(first_row), int(first_col) + 1) != (top, left):  # the row below the header
+            # calamine placed the table elsewhere than its part says: do not guess the cells
+            raise self._unreadable(spec, ValueError(f"{spec.name} at {table.start}"))
+        del rows[bottom - top :]  # calamine leaves the total row out too; never read it
         # calamine reads an Excel error value (#DIV/0!, #N/A) as an empty cell; put the error
         # back so validation rejects it as it does with openpyxl, instead of reading "missing"
-        try:
-            errors = _error_cells(self.path, str(table.sheet))
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError, zlib.error) as exc:
-            raise self._unreadable(spec, exc) from exc
-        for (r, c), error in errors.items():
-            i, j = r - (first_row + 1), c - (first_col + 1)
+        for (r, c), error in scan.errors.items():
+            i, j = r - (top + 1), c - left
             if 0 <= i < len(rows) and 0 <= j < len(rows[i]):
                 rows[i][j] = error
         return RawTable(
-            name=spec.name,
-            sheet=str(table.sheet),
-            top=int(first_row),  # the header sits on the row above: 1-based, that is first_row
-            left=int(first_col) + 1,
-            headers=[str(h) for h in table.columns],
-            rows=rows,
+            name=spec.name, sheet=part.sheet, top=top, left=left, headers=headers, rows=rows
         )
 
+    def _scan(self, sheet_part: str) -> _SheetScan:
+        """The sheet's error cells and merged ranges (once per sheet)."""
+        if sheet_part not in self._scans:
+            with zipfile.ZipFile(self.path) as z:
+                xml = z.read(sheet_part)
+            self._scans[sheet_part] = _scan_sheet(xml)
+        return self._scans[sheet_part]
 
-_SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
-_REL = re.compile(rb"<Relationship\b[^>]*>")
-_ATTR = re.compile(rb'(\w+)="([^"]*)"')
-_ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?t="e"[^>]*>(?:<f>.*?</f>)?<v>([^<]*)</v>')
+    def _readable_copy(self, part: _TablePart, scan: _SheetScan) -> Any:
+        """The book from a copy of the package (in memory) whose sheet says ``#N/A`` where
+        calamine refuses an error value: the real text is put back from the scan."""
+        import python_calamine
+
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(self.path) as zin, zipfile.ZipFile(buffer, "w") as zout:
+            for info in zin.infolist():
+                data = zin.read(info)
+                if info.filename == part.sheet_part:
+                    data = _with_values(data, scan.value_spans, b"#N/A")
+                zout.writestr(info.filename, data, compress_type=zipfile.ZIP_STORED)
+        buffer.seek(0)
+        return python_calamine.CalamineWorkbook.from_filelike(buffer, load_tables=True)
 
 
-def _error_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
-    """1-based (row, column) -> Excel error text of the error-valued cells of ``sheet``."""
-    with zipfile.ZipFile(path) as z:
-        workbook = z.read("xl/workbook.xml")
-        rels: dict[bytes, bytes] = {}
-        for tag in _REL.findall(z.read("xl/_rels/workbook.xml.rels")):
-            attrs = dict(_ATTR.findall(tag))  # attribute order differs between writers
-            rels[attrs.get(b"Id", b"")] = attrs.get(b"Target", b"")
-        target = None
-        for tag in _SHEET.findall(workbook):
-            attrs = dict(_ATTR.findall(tag))
-            name, rid = attrs.get(b"name", b""), attrs.get(b"id", b"")  # r:id matches as "id"
-            if html.unescape(name.decode("utf-8")) == sheet and rid in rels:
-                target = rels[rid].decode("utf-8")
-        if target is None:
-            return {}
-        part = target.lstrip("/") if target.startswith("/") else "xl/" + target
-        xml = z.read(part)
-    if b't="e"' not in xml:
+# --- The package's parts -------------------------------------------------------------------
+
+_REL_TABLE = "/table"  # the end of a table relationship's type, in both OOXML namespaces
+
+
+def _local(tag: str) -> str:
+    """``{namespace}name`` -> ``name``."""
+    return tag.rsplit("}", 1)[-1]
+
+
+def _attr(element: Element, name: str) -> str | None:
+    """An attribute by its local name, whatever its namespace (``r:id`` as ``id``)."""
+    for key, value in element.attrib.items():
+        if _local(key) == name:
+            return value
+    return None
+
+
+def _count(text: str | None) -> int | None:
+    return None if text is None else int(text)
+
+
+def _relationships(z: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+    """Id -> (type, target part) of ``part``'s relationships; none if it has no rels part."""
+    folder, name = posixpath.split(part)
+    rels = posixpath.join(folder, "_rels", name + ".rels")
+    if rels not in z.namelist():
         return {}
-    found: dict[tuple[int, int], str] = {}
-    for letters, number, value in _ERROR_CELL.findall(xml):
-        col = 0
-        for ch in letters.decode("ascii"):
-            col = col * 26 + (ord(ch) - 64)
-        found[(int(number), col)] = value.decode("utf-8")
+    found: dict[str, tuple[str, str]] = {}
+    for rel in fromstring(z.read(rels)):
+        rid, target = rel.get("Id"), rel.get("Target")
+        if rid is None or target is None or rel.get("TargetMode") == "External":
+            continue
+        if target.startswith("/"):
+            resolved = target.lstrip("/")
+        else:
+            resolved = posixpath.normpath(posixpath.join(folder, target))
+        found[rid] = (rel.get("Type", ""), resolved)
     return found
+
+
+def _table_parts(path: Path) -> dict[str, _TablePart]:
+    """Every named table in the package: its sheet, area and header and total rows.
+
+    Keyed by ``displayName``, the name Excel shows and formulas use (as calamine does).
+    """
+    tables: dict[str, _TablePart] = {}
+    with zipfile.ZipFile(path) as z:
+        sheets = _relationships(z, "xl/workbook.xml")
+        for sheet in fromstring(z.read("xl/workbook.xml")).iter():
+            if _local(sheet.tag) != "sheet":
+                continue
+            name, rid = sheet.get("name"), _attr(sheet, "id")
+            if name is None or rid not in sheets:
+                continue
+            sheet_part = sheets[rid][1]
+            for kind, target in _relationships(z, sheet_part).values():
+                if not kind.endswith(_REL_TABLE) or target not in z.namelist():
+                    continue
+                table = fromstring(z.read(target))
+                display = table.get("displayName") or table.get("name")
+                if display is None:
+                    continue
+                tables[display] = _TablePart(
+                    name=display,
+                    sheet=name,
+                    sheet_part=sheet_part,
+                    ref=table.get("ref", ""),
+                    header_rows=_count(table.get("headerRowCount")),
+                    total_rows=_count(table.get("totalsRowCount")),
+                )
+    return tables
+
+
+# --- Scanning a sheet's XML ----------------------------------------------------------------
+#
+# A national tblData sheet is 125 MB of XML with three million cells: parsing it (even with
+# iterparse) takes seconds, so the bytes are searched instead, and only what is found is
+# parsed: every ``t="e"`` (error type) is checked to sit in the start tag of a cell (any
+# namespace prefix, any attribute order and quoting), and that cell's ``<v>`` is read whatever
+# its formula looks like (``<f>``, ``<f aca="false">``, shared, array, none). ``<`` never
+# occurs in XML text or attribute values, so the ``<`` before a hit starts the tag around it.
+
+_NAME = rb"(?:[A-Za-z_][\w.-]*:)?"  # an optional namespace prefix
+_ERROR_TYPE = re.compile(rb"""t\s*=\s*["']e["']""")
+_CELL_TAG = re.compile(rb"<" + _NAME + rb"c\s([^<>]*?)(/?)>")
+_CELL_END = re.compile(rb"</" + _NAME + rb"c\s*>")
+_VALUE = re.compile(rb"<" + _NAME + rb"v(?:\s[^<>]*)?(?:/>|>([^<]*)</" + _NAME + rb"v\s*>)")
+_MERGE = re.compile(rb"<" + _NAME + rb"mergeCell\s([^<>]*?)/?>")
+_ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_CELL_REF = re.compile(r"([A-Za-z]{1,3})(\d{1,7})")
+
+#: The error values calamine reads (as an empty cell); any other makes it refuse the sheet.
+_CALAMINE_ERRORS = frozenset(
+    {b"#DIV/0!", b"#N/A", b"#NAME?", b"#NULL!", b"#NUM!", b"#REF!", b"#VALUE!"}
+)
+
+
+def _attrs(text: bytes) -> dict[bytes, bytes]:
+    return {m[0]: m[1] or m[2] for m in _ATTR.findall(text)}
+
+
+def _text(raw: bytes) -> str:
+    """XML character data as text (entities resolved)."""
+    return html.unescape(raw.decode("utf-8"))
+
+
+def _scan_sheet(xml: bytes) -> _SheetScan:
+    """The error cells and merged ranges of a sheet's XML.
+
+    Raises:
+        ValueError: a merged range or the XML is not readable.
+    """
+    scan = _SheetScan()
+    placed: dict[tuple[int, int], str] = {}
+    unplaced = False  # an error cell without its own address: positions need a full parse
+    for hit in _ERROR_TYPE.finditer(xml):
+        cell = _error_cell(xml, hit.start())
+        if cell is None:
+            continue
+        ref, value, span = cell
+        if xml[span[0] : span[1]] not in _CALAMINE_ERRORS:  # as written: no entities, no spaces
+            scan.value_spans.append(span)
+        where = _cell_position(ref)
+        if where is None:
+            unplaced = True
+        else:
+            placed[where] = value
+    scan.errors = dict(_error_cells_parsed(xml)) if unplaced else placed
+    first = xml.find(b"mergeCell")
+    if first >= 0:
+        for m in _MERGE.finditer(xml, max(xml.rfind(b"<", 0, first), 0)):
+            merged = _attrs(m[1]).get(b"ref")
+            if merged is not None:
+                scan.merged.append(range_bounds(merged.decode("ascii", "replace")))
+    return scan
+
+
+def _error_cell(xml: bytes, at: int) -> tuple[str | None, str, tuple[int, int]] | None:
+    """The cell whose start tag holds ``t="e"`` at ``at``: its address (None if it has none),
+    its error text and the byte span of that text; None if ``at`` is not in a cell's start
+    tag, or the cell has no value."""
+    start = xml.rfind(b"<", 0, at)
+    tag = _CELL_TAG.match(xml, start) if start >= 0 else None
+    if tag is None or tag.end() <= at or tag[2] == b"/":
+        return None
+    attrs = _attrs(tag[1])
+    if attrs.get(b"t") != b"e":
+        return None
+    end = _CELL_END.search(xml, tag.end())
+    if end is None:
+        return None
+    value = _VALUE.search(xml, tag.end(), end.start())
+    if value is None or value[1] is None:
+        return None
+    ref = attrs.get(b"r")
+    return (
+        None if ref is None else ref.decode("ascii", "replace"),
+        _text(value[1]),
+        (value.start(1), value.end(1)),
+    )
+
+
+def _cell_position(ref: str | None) -> tuple[int, int] | None:
+    """``D5`` -> (5, 4), 1-based (row, column); None if it is not a cell address."""
+    m = _CELL_REF.fullmatch(ref) if ref is not None else None
+    if m is None:
+        return None
+    col = 0
+    for ch in m[1].upper():
+        col = col * 26 + (ord(ch) - 64)
+    return int(m[2]), col
+
+
+def _error_cells_parsed(xml: bytes) -> Iterator[tuple[tuple[int, int], str]]:
+    """Every error cell by a full (slow) parse, for a sheet whose cells or rows leave out
+    their address (``r`` is optional: a cell without it follows the one before, a row without
+    it the row before), as calamine and openpyxl place them."""
+    row, col = 0, 0
+    for event, element in iterparse(io.BytesIO(xml), events=("start", "end")):
+        name = _local(element.tag)
+        if event == "start":
+            if name == "row":
+                given = element.get("r")
+                row, col = (int(given) if given is not None else row + 1), 0
+            elif name == "c":
+                given = element.get("r")
+                where = _cell_position(given)
+                row, col = where if where is not None else (row, col + 1)
+            continue
+        if name == "c":
+            if element.get("t") == "e":
+                value = next((e.text for e in element if _local(e.tag) == "v"), None)
+                if value is not None:
+                    yield (row, col), value
+            element.clear()
+        elif name == "row":
+            element.clear()
+
+
+def _with_values(xml: bytes, spans: list[tuple[int, int]], value: bytes) -> bytes:
+    """``xml`` with each span replaced by ``value``."""
+    pieces, last = [], 0
+    for start, end in sorted(spans):
+        pieces += [xml[last:start], value]
+        last = end
+    pieces.append(xml[last:])
+    return b"".join(pieces)
 
 
 def _reraise_interrupts(exc: BaseException) -> None:
