@@ -570,6 +570,51 @@ def test_large_table_aca_error_far_down(large: Path, tmp_path: Path) -> None:
     )
 
 
+# --- Where a table sits ----------------------------------------------------------------------
+
+
+def test_table_away_from_a1_with_cells_around(tmp_path: Path) -> None:
+    """A table at C4 with text above, left and right of it and an empty last column: the
+    readers cut out the same cells."""
+    path = tmp_path / "c4.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Kommuner")
+    ws.write("A1", "Kommunene i analysen")
+    ws.write("B5", "utenfor")
+    ws.write("G6", 99)
+    rows = [["Oslo", "0301", "ASSS", None], ["Bergen", "4601", None, None]]
+    ws.add_table(
+        "C4:F6",
+        {
+            "name": "tblKommuner",
+            "data": rows,
+            "columns": [{"header": h} for h in ("Kommune", "Kommunenummer", "Gruppe", "Merknad")],
+        },
+    )
+    wb.close()
+    slow, fast = read_both(path, KOMMUNER)
+    assert fast == slow
+    assert (fast.top, fast.left) == (4, 3)
+    assert fast.headers == ["Kommune", "Kommunenummer", "Gruppe", "Merknad"]
+    assert fast.rows == rows
+    assert fast.location(1, 2) == Location(sheet="Kommuner", cell="E6")
+
+
+def test_table_claiming_the_whole_sheet(built: Path, example: Tables, tmp_path: Path) -> None:
+    """A1:XFD1048576 reads as far as the sheet has cells (calamine's own table reading would
+    try to hold 17 billion cells and abort the process)."""
+    path = tmp_path / "hele.xlsx"
+    wb = openpyxl.load_workbook(built / SAVINGS_EXAMPLE)
+    table = wb[KOMMUNER.sheet].tables[KOMMUNER.name]
+    table.ref = "A1:XFD1048576"
+    table.autoFilter = None
+    wb.save(path)
+    slow, fast = read_both(path, KOMMUNER)
+    assert fast == slow
+    assert fast.headers == example[KOMMUNER.name][0]
+    assert fast.rows == example[KOMMUNER.name][1]
+
+
 # --- Where a table lives ----------------------------------------------------------------------
 
 

@@ -114,9 +114,7 @@ class CalamineBook:
         self.path = Path(path)
         check_package(self.path)
         try:
-            self._book: Any = python_calamine.CalamineWorkbook.from_path(
-                str(self.path), load_tables=True
-            )
+            self._book: Any = python_calamine.CalamineWorkbook.from_path(str(self.path))
         except BaseException as exc:  # calamine's errors, and pyo3 panics (BaseException)
             _reraise_interrupts(exc)
             raise self._not_a_workbook(exc) from exc
@@ -138,7 +136,7 @@ class CalamineBook:
         return self.path.name
 
     def table_names(self) -> set[str]:
-        return {str(n) for n in self._book.table_names}
+        return set(self._tables)
 
     def table_sheet(self, name: str) -> str | None:
         """The sheet the named table ``name`` lives on, or None if the book has no such table.
@@ -146,7 +144,7 @@ class CalamineBook:
         Costs nothing: it reads the package's small parts, never the sheet's cells.
         """
         part = self._tables.get(name)
-        return part.sheet if part is not None and name in self.table_names() else None
+        return part.sheet if part is not None else None
 
     def _unreadable(self, spec: TableSpec, exc: BaseException) -> LayoutError:
         return LayoutError(
@@ -168,7 +166,7 @@ class CalamineBook:
                 cannot be read.
         """
         part = self._tables.get(spec.name)
-        if spec.name not in self.table_names() or part is None:
+        if part is None:
             raise LayoutError(
                 f"fant ikke tabellen {spec.name} (ventet på arket '{spec.sheet}')",
                 code="mangler_tabell",
@@ -178,7 +176,7 @@ class CalamineBook:
             scan = self._scan(part.sheet_part)
         except _PACKAGE_ERRORS as exc:
             raise self._unreadable(spec, exc) from exc
-        left, top, _right, bottom = table_body(
+        left, top, right, bottom = table_body(
             name=part.name,
             sheet=part.sheet,
             ref=part.ref,
@@ -188,25 +186,28 @@ class CalamineBook:
         )
         try:  # calamine parses a sheet when it is first read: a broken one fails here
             book = self._book if not scan.value_spans else self._readable_copy(part, scan)
-            table = book.get_table_by_name(spec.name)
-            first_row, first_col = table.start  # 0-based position of the first DATA cell
-            headers = [str(h) for h in table.columns]
-            rows = _plain_rows(table.to_python())
+            sheet = book.get_sheet_by_name(part.sheet)
+            # From A1 to the table's last row, and only as wide as the sheet's cells: the
+            # table is cut out here, not by calamine, whose own table reading allocates every
+            # cell a table claims (A1:XFD1048576 aborts the process).
+            grid = sheet.to_python(skip_empty_area=False, nrows=bottom)
         except BaseException as exc:  # calamine's errors, and pyo3 panics (BaseException)
             _reraise_interrupts(exc)
             raise self._unreadable(spec, exc) from exc
-        if (int(first_row), int(first_col) + 1) != (top, left):  # the row below the header
-            # calamine placed the table elsewhere than its part says: do not guess the cells
-            raise self._unreadable(spec, ValueError(f"{spec.name} at {table.start}"))
-        del rows[bottom - top :]  # calamine leaves the total row out too; never read it
+        cells = _cut(grid, top=top, bottom=bottom, left=left, width=right - left + 1)
         # calamine reads an Excel error value (#DIV/0!, #N/A) as an empty cell; put the error
         # back so validation rejects it as it does with openpyxl, instead of reading "missing"
         for (r, c), error in scan.errors.items():
-            i, j = r - (top + 1), c - left
-            if 0 <= i < len(rows) and 0 <= j < len(rows[i]):
-                rows[i][j] = error
+            i, j = r - top, c - left
+            if 0 <= i < len(cells) and 0 <= j < len(cells[i]):
+                cells[i][j] = error
         return RawTable(
-            name=spec.name, sheet=part.sheet, top=top, left=left, headers=headers, rows=rows
+            name=spec.name,
+            sheet=part.sheet,
+            top=top,
+            left=left,
+            headers=[_header(v) for v in cells[0]],
+            rows=_plain_rows(cells[1:]),
         )
 
     def _scan(self, sheet_part: str) -> _SheetScan:
@@ -230,7 +231,7 @@ class CalamineBook:
                     data = _with_values(data, scan.value_spans, b"#N/A")
                 zout.writestr(info.filename, data, compress_type=zipfile.ZIP_STORED)
         buffer.seek(0)
-        return python_calamine.CalamineWorkbook.from_filelike(buffer, load_tables=True)
+        return python_calamine.CalamineWorkbook.from_filelike(buffer)
 
 
 # --- The package's parts -------------------------------------------------------------------
@@ -441,6 +442,34 @@ def _with_values(xml: bytes, spans: list[tuple[int, int]], value: bytes) -> byte
         last = end
     pieces.append(xml[last:])
     return b"".join(pieces)
+
+
+def _cut(
+    grid: list[list[object]], *, top: int, bottom: int, left: int, width: int
+) -> list[list[object]]:
+    """The header row (first) and data rows of a table out of calamine's sheet grid (from A1,
+    rectangular, as far as the sheet has cells).
+
+    As openpyxl's reader does, the table is cut to the sheet's cells (a table may claim
+    A1:XFD1048576), keeping at least its header row and first column. A table as wide as the
+    sheet shares calamine's row lists.
+    """
+    rows = grid[top - 1 : bottom] or [[]]
+    start = left - 1
+    n = max(min(width, len(rows[0]) - start), 1)
+    if start != 0 or len(rows[0]) != n:
+        rows = [row[start : start + n] for row in rows]
+        if len(rows[0]) < n:  # the first column lies beyond the sheet's cells
+            rows = [row + [""] * (n - len(row)) for row in rows]
+    return rows
+
+
+def _header(value: object) -> str:
+    """A header cell's text, as openpyxl's reader gives it (``2007``, not calamine's ``2007.0``;
+    an empty cell as "")."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _reraise_interrupts(exc: BaseException) -> None:
