@@ -12,7 +12,9 @@ What calamine does not do, this module does, so a table reads exactly as through
 * which cells a table has (header row, data rows, no total row) and the refusal of merged
   cells and of a table without a header row: :func:`kommuneokonomi.workbook.tables.table_body`,
   the one answer both readers ask, from the table part's ``ref``, ``headerRowCount`` and
-  ``totalsRowCount`` and the sheet's ``<mergeCell>`` ranges;
+  ``totalsRowCount`` and the sheet's ``<mergeCell>`` ranges. The table is cut out of the
+  sheet's cells here, never by calamine's own table reading, which allocates every cell a
+  table claims (a table part claiming A1:XFD1048576 aborts the process);
 * error values (``#DIV/0!``, ``#N/A``): calamine reads them as empty cells, and refuses the
   whole sheet for one it does not know (``#SPILL!``, ``#CALC!``, a value with spaces). The
   sheet's XML is scanned for error cells in every form Excel, LibreOffice and other writers
