@@ -28,11 +28,12 @@ from . import __version__
 from .engine.format import mnok, number
 from .errors import KommuneokonomiError, LayoutError, Location
 from .report import text_table
-from .service import Recalculation, recalculate, wants_national
+from .service import Recalculation, recalculate
 from .workbook.build import build_all, save_reproducible, template
 from .workbook.fastread import CalamineBook
 from .workbook.files import (
     FileBook,
+    OutputSheet,
     atomic_target,
     now_stamp,
     os_reason,
@@ -158,30 +159,17 @@ def _stamp(source: Path) -> str:
     return now_stamp(version=__version__, source=source.name)
 
 
-def _national_reader(path: Path) -> CalamineBook | None:
-    """The fast reader if this is a national workbook ('Egen kommune' = Alle), else None.
-
-    Any problem opening the file is left to the usual path, which reports it with the
-    message and location the user expects."""
-    try:
-        fast = CalamineBook(path)
-    except KommuneokonomiError:
-        return None
-    return fast if wants_national(fast) else None
-
-
 def _recalc(path: Path, out: Path | None) -> tuple[Recalculation, Path]:
+    """The one path: read with the fast reader, compute, write the output sheets by part
+    transplant (input parts copied byte for byte); the same for one municipality and 'Alle'."""
     target = out or path
-    fast = _national_reader(path)
-    if fast is not None:
-        # every municipality: read with calamine, write by part transplant (issue 7's fast
-        # path); openpyxl never loads the national tblData
-        result = recalculate(fast)
-        save_outputs(path, result.sheets, target, stamp=_stamp(path))
-        return result, target
-    book = FileBook(path)
-    result = recalculate(book)
-    book.save_outputs(result.sheets, target, stamp=_stamp(path))
+    result = recalculate(CalamineBook(path))
+
+    def whole_workbook(sheets: list[OutputSheet], target: Path, *, stamp: str) -> None:
+        # only for a package the part writer refuses (e.g. Strict OOXML)
+        FileBook(path)._save_with_openpyxl(sheets, target, stamp=stamp)
+
+    save_outputs(path, result.sheets, target, stamp=_stamp(path), fallback=whole_workbook)
     return result, target
 
 
@@ -221,8 +209,7 @@ def _cmd_recalc(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    fast = _national_reader(Path(args.fil))
-    result = recalculate(fast if fast is not None else FileBook(Path(args.fil)))
+    result = recalculate(CalamineBook(Path(args.fil)))
     if result.national is not None:
         print(_national_report(result))
         return 0

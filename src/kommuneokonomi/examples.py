@@ -12,15 +12,13 @@ from importlib import resources
 
 import pandas as pd
 
-from .engine.references import MeanOptions
 from .engine.savings import IndicatorSpec, SavingsSettings, indicators_from_frame
 from .errors import InputError
+from .request import parse_request
+from .workbook import layout as L
+from .workbook.tables import RawTable, to_frame
 
 __all__ = ["SavingsExample", "load_asss_2007", "settings_from_pairs"]
-
-_YES = {"ja", "j", "yes", "sann", "true", "1"}
-_NO = {"nei", "n", "no", "usann", "false", "0", ""}
-
 
 @dataclass(frozen=True)
 class SavingsExample:
@@ -39,37 +37,35 @@ def _read(name: str) -> pd.DataFrame:
 
 
 def settings_from_pairs(pairs: dict[str, str], kommuner: pd.DataFrame) -> SavingsSettings:
-    """Build :class:`SavingsSettings` from the ``Innstilling``/``Verdi`` pairs of the
-    ``Innstillinger`` table and the ``Kommuner`` table (kommune, gruppe)."""
-
-    def get(key: str, default: str = "") -> str:
-        return str(pairs.get(key, default)).strip()
-
-    group = get("Sammenligningsgruppe")
-    members = kommuner.loc[kommuner["gruppe"].astype(str).str.strip() == group, "kommune"]
-    if members.empty:
-        raise InputError(
-            f"sammenligningsgruppen '{group}' har ingen kommuner", code="ukjent_gruppe"
-        )
-    year_text = get("År")
-    if not year_text.isdigit():
-        raise InputError(f"året '{year_text}' er ikke et helt årstall", code="ugyldig_aar")
-    include = get("Snitt: ta med egen kommune", "Nei").lower()
-    if include not in _YES | _NO:
-        raise InputError(f"'{include}' er ikke Ja eller Nei", code="ugyldig_ja_nei")
-    exclude = tuple(x.strip() for x in get("Snitt: utelat").split(",") if x.strip())
-    weight = get("Snitt: vekt") or None
-    return SavingsSettings(
-        egen_kommune=get("Egen kommune"),
-        aar=int(year_text),
-        kommuner=tuple(str(k).strip() for k in members),
-        referanse_1=get("Referanse 1", "snitt") or "snitt",
-        referanse_2=get("Referanse 2", "3. beste") or "3. beste",
-        snitt=MeanOptions(
-            include_own=include in _YES, exclude=exclude, weighted=weight is not None
+    """:class:`SavingsSettings` from the ``Innstilling``/``Verdi`` pairs and the ``Kommuner``
+    table (kommune, kommunenummer, gruppe), read by the same parser as a workbook's
+    ``tblInnstillinger`` (:func:`kommuneokonomi.request.parse_request`)."""
+    settings = to_frame(
+        RawTable(
+            name=L.INNSTILLINGER.name,
+            sheet=L.INNSTILLINGER.sheet,
+            top=1,
+            left=1,
+            headers=L.INNSTILLINGER.headers,
+            rows=[[k, v] for k, v in pairs.items()],
         ),
-        snitt_vekt=weight,
+        L.INNSTILLINGER,
     )
+    groups = to_frame(
+        RawTable(
+            name=L.KOMMUNER.name,
+            sheet=L.KOMMUNER.sheet,
+            top=1,
+            left=1,
+            headers=L.KOMMUNER.headers,
+            rows=kommuner.reindex(columns=["kommune", "kommunenummer", "gruppe"]).values.tolist(),
+        ),
+        L.KOMMUNER,
+    )
+    request = parse_request(settings, groups)
+    if request.egen_kommune is None:
+        raise InputError("eksempelet gjelder én kommune, ikke 'Alle'", code="ugyldig_eksempel")
+    return request.for_kommune(request.egen_kommune)
 
 
 def load_asss_2007() -> SavingsExample:

@@ -11,7 +11,8 @@ Engine errors carry kommune, indikator and år; here they get the cell they came
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from typing import Protocol
@@ -30,7 +31,6 @@ from .engine.balance import (
     sum_check,
 )
 from .engine.keytable import key_figure_table
-from .engine.references import MeanOptions, ReferenceSpec
 from .engine.savings import (
     IndicatorSpec,
     SavingsSettings,
@@ -38,7 +38,7 @@ from .engine.savings import (
     savings_table,
     sector_totals,
 )
-from .engine.values import ERROR_COLUMN
+from .engine.values import ERROR_COLUMN, clean_data
 from .errors import (
     InputError,
     InputErrors,
@@ -46,15 +46,16 @@ from .errors import (
     LayoutError,
     Location,
 )
-from .national import is_national, recalculate_national
+from .national import national_output
+from .request import SavingsRequest, SettingsTable, parse_request
 from .workbook import layout as L
-from .workbook.files import ChartSpec, OutputSheet, OutputTable, Placement
+from .workbook.output import ChartSpec, OutputSheet, OutputTable, Placement
 from .workbook.tables import RawTable, ReadTable, to_frame
 
-__all__ = ["BookReader", "Recalculation", "read_tables", "recalculate"]
+__all__ = ["MAX_PROBLEMS", "BookReader", "Recalculation", "read_tables", "recalculate"]
 
-_YES = {"ja", "j", "yes", "true", "sann", "1"}
-_NO = {"nei", "n", "no", "false", "usann", "0", ""}
+#: How many cell problems of one table to list before the rest are only counted.
+MAX_PROBLEMS = 50
 
 
 class BookReader(Protocol):
@@ -101,9 +102,11 @@ def read_tables(book: BookReader, specs: tuple[L.TableSpec, ...]) -> dict[str, R
 
 
 def _read_all(
-    book: BookReader, specs: tuple[L.TableSpec, ...]
+    book: BookReader, specs: tuple[L.TableSpec, ...], *, optional: frozenset[str] = frozenset()
 ) -> tuple[dict[str, ReadTable], list[KommuneokonomiError]]:
-    """Every input table that could be read, and the problems of those that could not."""
+    """Every input table that could be read (each read once), and the problems of those that
+    could not; a table lists at most :data:`MAX_PROBLEMS` cell problems (tblData may hold
+    700 000 rows)."""
     present = book.table_names()
     problems: list[KommuneokonomiError] = []
     tables: dict[str, ReadTable] = {}
@@ -111,6 +114,8 @@ def _read_all(
         if spec.output:
             continue
         if spec.name not in present:
+            if spec.name in optional:
+                continue
             problems.append(
                 LayoutError(
                     f"fant ikke tabellen {spec.name}; den skal ligge på arket '{spec.sheet}'",
@@ -120,7 +125,7 @@ def _read_all(
             )
             continue
         try:
-            tables[spec.name] = to_frame(book.read_table(spec), spec)
+            tables[spec.name] = to_frame(book.read_table(spec), spec, limit=MAX_PROBLEMS)
         except InputErrors as many:
             problems += list(many)
         except KommuneokonomiError as exc:
@@ -128,33 +133,14 @@ def _read_all(
     return tables, problems
 
 
-class _OnceReader:
-    """Reads each named table from the adapter at most once per recalculation (the settings
-    are looked at before the path is chosen, and again by that path)."""
+def recalculate(book: BookReader, *, kommuner_from_data: bool = False) -> Recalculation:
+    """Recalculate a savings or budget workbook (told apart by the tables it holds).
 
-    def __init__(self, book: BookReader) -> None:
-        self._book = book
-        self._tables: dict[str, RawTable] = {}
-        self._names: set[str] | None = None
-
-    @property
-    def name(self) -> str:
-        return self._book.name
-
-    def table_names(self) -> set[str]:
-        if self._names is None:
-            self._names = self._book.table_names()
-        return self._names
-
-    def read_table(self, spec: L.TableSpec) -> RawTable:
-        if spec.name not in self._tables:
-            self._tables[spec.name] = self._book.read_table(spec)
-        return self._tables[spec.name]
-
-
-def recalculate(book: BookReader) -> Recalculation:
-    """Recalculate a savings or budget workbook (told apart by the tables it holds)."""
-    book = _OnceReader(book)
+    Args:
+        book: the workbook, through any adapter (file, live Excel book, worksheet ranges).
+        kommuner_from_data: a savings workbook without ``tblKommuner`` compares every
+            municipality in tblData as one group (the worksheet function's optional range).
+    """
     kind = L.kind_of_tables(book.table_names())
     if kind is None:
         raise LayoutError(
@@ -165,259 +151,49 @@ def recalculate(book: BookReader) -> Recalculation:
             location=Location(file=book.name),
         )
     if kind == "innsparing":
-        national = _national_settings(book)
-        if national is not None:
-            return national
-        return _recalculate_savings(*_read_all(book, L.SAVINGS))
+        optional = frozenset({L.KOMMUNER.name}) if kommuner_from_data else frozenset()
+        from_data = kommuner_from_data and L.KOMMUNER.name not in book.table_names()
+        tables, problems = _read_all(book, L.SAVINGS, optional=optional)
+        return _recalculate_savings(tables, problems, kommuner_from_data=from_data)
     tables, problems = _read_all(book, L.BUDGET)
     InputErrors.raise_if_any(problems)
     return _recalculate_budget(tables)
-
-
-def wants_national(book: BookReader) -> bool:
-    """Whether a savings workbook's ``Egen kommune`` is ``Alle`` (read from the settings only)."""
-    if "tblInnstillinger" not in book.table_names():
-        return False
-    try:
-        settings = _Settings(to_frame(book.read_table(L.INNSTILLINGER), L.INNSTILLINGER))
-    except KommuneokonomiError:
-        return False  # the usual path reports the problem with its cell
-    return is_national(settings.get("Egen kommune"))
-
-
-def _national_settings(book: BookReader) -> Recalculation | None:
-    """The national recalculation if ``Egen kommune`` is ``Alle``, else None."""
-    if not wants_national(book):
-        return None
-    settings = _Settings(to_frame(book.read_table(L.INNSTILLINGER), L.INNSTILLINGER))
-    include = settings.get("Snitt: ta med egen kommune", "Nei").casefold()
-    if include not in _YES | _NO:
-        raise settings.error(
-            "Snitt: ta med egen kommune", f"'{include}' er ikke Ja eller Nei", "ugyldig_ja_nei"
-        )
-    missing = [
-        s.name for s in (L.DATA, L.KOMMUNER, L.INDIKATORER) if s.name not in book.table_names()
-    ]
-    if missing:
-        raise LayoutError(
-            f"fant ikke tabellen {missing[0]}",
-            code="mangler_tabell",
-            location=Location(file=book.name),
-        )
-    result = recalculate_national(
-        data=book.read_table(L.DATA),
-        kommuner=book.read_table(L.KOMMUNER),
-        indikatorer=book.read_table(L.INDIKATORER),
-        referanse_1=settings.get("Referanse 1", "snitt") or "snitt",
-        referanse_2=settings.get("Referanse 2", "3. beste") or "3. beste",
-        include_own=include in _YES,
-        settings_cell=settings.where("Egen kommune"),
-        year=_optional_year(settings),
-    )
-    return Recalculation(kind="innsparing", sheets=result.sheets, national=result.summary)
-
-
-def _optional_year(settings: _Settings) -> int | None:
-    """The settings' År for the national output table; blank means every year."""
-    text = settings.get("År").replace(",", ".")
-    if not text:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not value.is_integer():
-        raise settings.error("År", f"'{text}' er ikke et gyldig årstall", "ugyldig_aar")
-    return int(value)
-
-
-# --- settings -------------------------------------------------------------------------------
-
-
-class _Settings:
-    """The ``tblInnstillinger`` pairs with the cell of each value."""
-
-    def __init__(self, table: ReadTable) -> None:
-        self.table = table
-        self.values: dict[str, str] = {}
-        self.rows: dict[str, int] = {}
-        for i, rec in enumerate(table.frame.to_dict("records")):
-            key = str(rec.get("innstilling") or "").strip()
-            if key:
-                self.values[key.casefold()] = "" if rec.get("verdi") is None else str(rec["verdi"])
-                self.rows[key.casefold()] = i
-
-    def get(self, key: str, default: str = "") -> str:
-        return self.values.get(key.casefold(), default).strip()
-
-    def has(self, key: str) -> bool:
-        return key.casefold() in self.rows
-
-    def where(self, key: str) -> Location:
-        row = self.rows.get(key.casefold())
-        if row is None:
-            return self.table.raw.location(None, 0)
-        return self.table.cell(row, "verdi")
-
-    def error(self, key: str, message: str, code: str) -> InputError:
-        if not self.has(key):
-            return InputError(
-                f"innstillingen '{key}' mangler i tabellen {self.table.spec.name}; legg til en "
-                f"rad med Innstilling '{key}' og en verdi",
-                code="mangler_innstilling",
-                location=self.where(key),
-            )
-        return InputError(f"innstillingen '{key}': {message}", code=code, location=self.where(key))
-
-
-def _savings_settings(settings: _Settings, kommuner: ReadTable | None) -> SavingsSettings:
-    """Validate the savings settings; without a readable tblKommuner (its own problems are
-    reported already) the checks against the comparison group are left out."""
-    problems: list[KommuneokonomiError] = []
-    own = settings.get("Egen kommune")
-    if not own:
-        problems.append(settings.error("Egen kommune", "mangler verdi", "mangler_innstilling"))
-    year_text = settings.get("År")
-    year = 0
-    try:
-        if not year_text:
-            raise ValueError
-        year = int(float(year_text.replace(",", ".")))
-        if not float(year_text.replace(",", ".")).is_integer() or not 1900 <= year <= 2200:
-            raise ValueError
-    except (ValueError, OverflowError):
-        problems.append(
-            settings.error(
-                "År",
-                f"'{year_text}' er ikke et gyldig årstall (skriv et helt år, f.eks. 2007)"
-                if year_text
-                else "mangler verdi (skriv et helt år, f.eks. 2007)",
-                "ugyldig_aar",
-            )
-        )
-    group = settings.get("Sammenligningsgruppe")
-    frame = kommuner.frame if kommuner is not None else None
-    members = (
-        []
-        if frame is None
-        else [
-            str(k).strip()
-            for k, g in zip(frame["kommune"], frame["gruppe"], strict=True)
-            if k and str(g or "").strip().casefold() == group.casefold()
-        ]
-    )
-    # names in the settings match the tables without regard to case: use the table's spelling
-    canonical = {m.casefold(): m for m in members}
-    if not group:
-        problems.append(
-            settings.error(
-                "Sammenligningsgruppe",
-                "mangler verdi (skriv en gruppe fra kolonnen Gruppe i tblKommuner, f.eks. ASSS)",
-                "mangler_innstilling",
-            )
-        )
-    elif frame is None:
-        pass  # tblKommuner could not be read: its problems are reported instead
-    elif not members:
-        problems.append(
-            settings.error(
-                "Sammenligningsgruppe",
-                f"gruppen '{group}' har ingen kommuner i tabellen tblKommuner",
-                "ukjent_gruppe",
-            )
-        )
-    elif own and own.casefold() not in canonical:
-        problems.append(
-            settings.error(
-                "Egen kommune",
-                f"'{own}' er ikke med i sammenligningsgruppen '{group}' i tblKommuner",
-                "ukjent_kommune",
-            )
-        )
-    own = canonical.get(own.casefold(), own)
-    refs = {}
-    for key, default in (("Referanse 1", "snitt"), ("Referanse 2", "3. beste")):
-        refs[key] = settings.get(key, default) or default
-        try:
-            spec = ReferenceSpec.parse(refs[key])
-            if spec.kind == "kommune" and members and str(spec.kommune).casefold() not in canonical:
-                raise InputError(
-                    f"'{spec.kommune}' er ikke en kommune i gruppen '{group}'",
-                    code="ukjent_kommune",
-                )
-            if spec.kind == "nte_beste" and spec.n < 1:
-                raise InputError(
-                    f"'{refs[key]}': nummeret må være minst 1 (1. beste er den beste)",
-                    code="ugyldig_referanse",
-                )
-            if spec.kind == "nte_beste" and members and spec.n > len(members) - 1:
-                raise InputError(
-                    f"'{refs[key]}': gruppen '{group}' har bare {len(members) - 1} andre kommuner",
-                    code="for_faa_kommuner",
-                )
-        except KommuneokonomiError as exc:
-            problems.append(settings.error(key, exc.message, exc.code))
-    include_text = settings.get("Snitt: ta med egen kommune", "Nei")
-    include = include_text.casefold()
-    if include not in _YES | _NO:
-        problems.append(
-            settings.error(
-                "Snitt: ta med egen kommune",
-                f"'{include_text}' er ikke Ja eller Nei",
-                "ugyldig_ja_nei",
-            )
-        )
-    exclude = tuple(x.strip() for x in settings.get("Snitt: utelat").split(",") if x.strip())
-    for name in exclude:
-        if members and name.casefold() not in canonical:
-            problems.append(
-                settings.error(
-                    "Snitt: utelat",
-                    f"'{name}' er ikke en kommune i gruppen '{group}'",
-                    "ukjent_kommune",
-                )
-            )
-    exclude = tuple(canonical.get(x.casefold(), x) for x in exclude)
-    weight = settings.get("Snitt: vekt") or None
-    InputErrors.raise_if_any(problems)
-    return SavingsSettings(
-        egen_kommune=own,
-        aar=year,
-        kommuner=tuple(members),
-        referanse_1=refs["Referanse 1"],
-        referanse_2=refs["Referanse 2"],
-        snitt=MeanOptions(
-            include_own=include in _YES, exclude=exclude, weighted=weight is not None
-        ),
-        snitt_vekt=weight,
-    )
 
 
 # --- savings workbook -----------------------------------------------------------------------
 
 
 def _recalculate_savings(
-    tables: dict[str, ReadTable], problems: list[KommuneokonomiError]
+    tables: dict[str, ReadTable],
+    problems: list[KommuneokonomiError],
+    *,
+    kommuner_from_data: bool = False,
 ) -> Recalculation:
-    """Savings workbook. ``problems`` holds what reading the tables found; the settings and
-    indicator tables are still checked so the user sees every problem in one run."""
-    config: SavingsSettings | None = None
+    """Savings workbook, one municipality or every one. ``problems`` holds what reading the
+    tables found; the settings and indicator tables are still checked so the user sees every
+    problem in one run."""
+    request: SavingsRequest | None = None
     indicators: list[IndicatorSpec] = []
-    if "tblInnstillinger" in tables:
+    if L.INNSTILLINGER.name in tables:
+        kommuner = tables.get(L.KOMMUNER.name)
+        data_kommuner = None
+        if kommuner_from_data and L.DATA.name in tables:
+            names = tables[L.DATA.name].frame["kommune"]
+            data_kommuner = list(dict.fromkeys(str(k).strip() for k in names if k))
         try:
-            config = _savings_settings(
-                _Settings(tables["tblInnstillinger"]), tables.get("tblKommuner")
+            request = parse_request(
+                tables[L.INNSTILLINGER.name], kommuner, data_kommuner=data_kommuner
             )
         except KommuneokonomiError as exc:
             problems += list(exc) if isinstance(exc, InputErrors) else [exc]
-    if "tblIndikatorer" in tables:
-        indicators_t = tables["tblIndikatorer"]
+    if L.INDIKATORER.name in tables:
+        indicators_t = tables[L.INDIKATORER.name]
         try:
             indicators = indicators_from_frame(indicators_t.frame)
         except KommuneokonomiError as exc:
             errors = list(exc) if isinstance(exc, InputErrors) else [exc]
             problems += [_locate_indicator(e, indicators_t) for e in errors]
-    for name, what in (("tblIndikatorer", "indikator"), ("tblData", "verdi")):
+    for name, what in ((L.INDIKATORER.name, "indikator"), (L.DATA.name, "verdi")):
         if name in tables and tables[name].frame.empty:
             problems.append(
                 InputError(
@@ -427,22 +203,18 @@ def _recalculate_savings(
                 )
             )
     InputErrors.raise_if_any(problems)
-    assert config is not None
-    settings = _Settings(tables["tblInnstillinger"])
-    data_t = tables["tblData"]
-    try:
+    assert request is not None and request.settings is not None
+    if request.national:
+        return _recalculate_national(tables, indicators, request)
+    assert request.egen_kommune is not None
+    config = request.for_kommune(request.egen_kommune)
+    data_t = tables[L.DATA.name]
+    locate = partial(_locate_savings, tables=tables, settings=request.settings, config=config)
+    with _located(locate):
         lines = savings_table(data_t.frame, indicators, config)
-    except InputErrors as many:
-        raise InputErrors([_locate_savings(e, tables, settings, config) for e in many]) from None
-    except KommuneokonomiError as exc:
-        raise _locate_savings(exc, tables, settings, config) from None
     sectors = sector_totals(lines)
-    try:
+    with _located(locate):
         keys = key_figure_table(data_t.frame)
-    except InputErrors as many:
-        raise InputErrors([_locate_savings(e, tables, settings, config) for e in many]) from None
-    except KommuneokonomiError as exc:
-        raise _locate_savings(exc, tables, settings, config) from None
     sheet = OutputSheet(
         name="Innsparing",
         title=(
@@ -478,6 +250,57 @@ def _recalculate_savings(
     return Recalculation(
         kind="innsparing", sheets=sheets, sectors=sectors, lines=lines, key_figures=keys
     )
+
+
+@contextmanager
+def _located(
+    locate: Callable[[KommuneokonomiError], KommuneokonomiError],
+) -> Iterator[None]:
+    """Engine errors raised inside get the cell they came from."""
+    try:
+        yield
+    except InputErrors as many:
+        raise InputErrors([locate(e) for e in many]) from None
+    except KommuneokonomiError as exc:
+        raise locate(exc) from None
+
+
+def _recalculate_national(
+    tables: dict[str, ReadTable], indicators: list[IndicatorSpec], request: SavingsRequest
+) -> Recalculation:
+    """Every municipality against its group (``Egen kommune`` = ``Alle``): the savings cube."""
+    assert request.settings is not None
+    data = tables[L.DATA.name]
+    with _located(partial(_locate_data, table=data)):
+        frame = clean_data(data.frame)[["kommune", "aar", "indikator", "verdi"]]
+    problems: list[KommuneokonomiError] = []
+    known = set(frame["indikator"].unique())
+    if request.snitt_vekt is not None and request.snitt_vekt not in known:
+        problems.append(
+            request.settings.error(
+                "Snitt: vekt",
+                f"vektindikatoren '{request.snitt_vekt}' finnes ikke i tblData",
+                "ukjent_indikator",
+            )
+        )
+    if request.aar is not None and not (frame["aar"] == request.aar).any():
+        problems.append(
+            request.settings.error(
+                "År", f"dataene har ingen verdier for år {request.aar}", "ukjent_aar"
+            )
+        )
+    InputErrors.raise_if_any(problems)
+    result = national_output(frame, indicators, request)
+    return Recalculation(kind="innsparing", sheets=result.sheets, national=result.summary)
+
+
+def _locate_data(err: KommuneokonomiError, *, table: ReadTable) -> KommuneokonomiError:
+    """A problem of one tblData row (bad year, duplicate, ...) gets its cell."""
+    row = err.context.rad
+    column = ERROR_COLUMN.get(err.code, "verdi")
+    if err.location is None and row is not None and (row, column) in table.cells:
+        return err.at(table.cell(row, column))
+    return err if err.location is not None else err.at(table.raw.location(None, 0))
 
 
 def _sector_formulas(n: int) -> Callable[[dict[str, Placement]], dict[tuple[int, str], str]]:
@@ -519,7 +342,7 @@ def _locate_indicator(err: KommuneokonomiError, table: ReadTable) -> Kommuneokon
 def _locate_savings(
     err: KommuneokonomiError,
     tables: dict[str, ReadTable],
-    settings: _Settings,
+    settings: SettingsTable,
     config: SavingsSettings,
 ) -> KommuneokonomiError:
     """Find the cell an engine error is about."""
@@ -603,7 +426,7 @@ def _eq(a: object, b: object) -> bool:
 
 
 def _recalculate_budget(tables: dict[str, ReadTable]) -> Recalculation:
-    settings = _Settings(tables["tblInnstillinger"])
+    settings = SettingsTable(tables["tblInnstillinger"])
     problems: list[KommuneokonomiError] = []
     tolerance: float | None = None
     tol_text = settings.get("Toleranse")

@@ -833,33 +833,6 @@ def _raw(arg: object, name: str, spec: L.TableSpec) -> RawTable:
     return RawTable(name=spec.name, sheet=name, top=1, left=1, headers=headers, rows=rows[1:])
 
 
-def _column(raw: RawTable, header: str) -> list[object]:
-    keys = [h.casefold() for h in raw.headers]
-    if header.casefold() not in keys:
-        return []
-    j = keys.index(header.casefold())
-    return [row[j] if j < len(row) else None for row in raw.rows]
-
-
-def _group_from_data(data: RawTable, settings: RawTable) -> RawTable:
-    """tblKommuner when none is given: every municipality in the data, in the settings' group."""
-    group = ""
-    for key, value in zip(
-        _column(settings, "Innstilling"), _column(settings, "Verdi"), strict=True
-    ):
-        if _as_text(key).casefold() == "sammenligningsgruppe":
-            group = _as_text(value)
-    names = dict.fromkeys(n for n in (_as_text(v) for v in _column(data, "Kommune")) if n)
-    return RawTable(
-        name=L.KOMMUNER.name,
-        sheet="kommuner",
-        top=1,
-        left=1,
-        headers=L.KOMMUNER.headers,
-        rows=[[name, None, group] for name in names],
-    )
-
-
 def _out(value: object) -> object:
     """One output cell: NaN and None as "" (an empty-looking cell), numpy scalars as Python."""
     if value is None:
@@ -905,23 +878,25 @@ def KO_INNSPARINGSTABELL(
     """Hele innsparingstabellen (som knappen lager i tblInnsparing) som én matrise med
     overskrifter som flyter ut. Områdene tas med overskriftsraden. Innsparing i mill. kr, 0
     når ingen."""
-    data_raw = _raw(data, "data", L.DATA)
-    settings_raw = _raw(innstillinger, "innstillinger", L.INNSTILLINGER)
     tables = {
-        L.DATA.name: data_raw,
+        L.DATA.name: _raw(data, "data", L.DATA),
         L.INDIKATORER.name: _raw(indikatorer, "indikatorer", L.INDIKATORER),
-        L.INNSTILLINGER.name: settings_raw,
-        L.KOMMUNER.name: (
-            _group_from_data(data_raw, settings_raw)
-            if _all_blank(kommuner)
-            else _raw(kommuner, "kommuner", L.KOMMUNER)
-        ),
+        L.INNSTILLINGER.name: _raw(innstillinger, "innstillinger", L.INNSTILLINGER),
     }
-    lines = recalculate(_RangeBook(tables)).lines
-    assert lines is not None  # a savings workbook always has lines
-    columns = [c.name for c in L.INNSPARING.columns]
-    body = [[_out(v) for v in row] for row in lines[columns].itertuples(index=False)]
-    return [L.INNSPARING.headers, *body]
+    if not _all_blank(kommuner):
+        tables[L.KOMMUNER.name] = _raw(kommuner, "kommuner", L.KOMMUNER)
+    result = recalculate(_RangeBook(tables), kommuner_from_data=True)
+    # one municipality: its savings table; 'Alle': the national table, as the button writes
+    spec, frame = (
+        (L.INNSPARING, result.lines)
+        if result.lines is not None
+        else (L.INNSPARING_KOMMUNER, result.national)
+    )
+    if frame is None:  # pragma: no cover - a savings recalculation always has one of them
+        raise KommuneokonomiError("beregningen ga ingen tabell", code="ingen_tabell")
+    columns = [c.name for c in spec.columns]
+    body = [[_out(v) for v in row] for row in frame[columns].itertuples(index=False)]
+    return [spec.headers, *body]
 
 
 #: Every worksheet function, in the order of the documentation.
