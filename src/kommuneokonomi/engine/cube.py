@@ -1,35 +1,68 @@
 """The savings cube: every municipality against its own group, all indicators and years at once.
 
-The per-municipality path (:func:`kommuneokonomi.engine.savings.savings_table`) answers one
-municipality's question. Advisers at national level want the same table for all 356
-municipalities against their KOSTRA group, over ten years. This module computes exactly the
-same references and savings, vectorised over (group, year, indicator), with no Python loop
-over municipalities or indicators:
+This is the one savings computation. Advisers at national level want the savings table for all
+356 municipalities against their KOSTRA group over ten years; the per-municipality table
+(:func:`kommuneokonomi.engine.savings.savings_table`) is this cube computed for one group and
+one year, read for one municipality, with validation and explanations added. The reference
+functions of :mod:`~kommuneokonomi.engine.references` (``mean_reference``, ``nth_best`` ...)
+are the readable specification the cube is tested against.
 
-* mean of the others: (group sum - own value) / (group count - 1);
-* n-th best of the others: values sorted within each (group, year, indicator) with the same
-  tie-break as :func:`~kommuneokonomi.engine.references.nth_best` (Norwegian name order); if
-  the own municipality is among the first n, the answer is the (n+1)-th, else the n-th;
+Everything is vectorised over (kommune, year, indicator), with one Python loop over groups and
+none over municipalities or indicators. For each member of a group:
+
+* mean of the peers: the sum of the others from prefix and suffix sums along the members
+  (never group sum minus own value, which would lose the small peers' digits next to a large
+  own value); weighted by another indicator's values if asked; exclusions left out;
+* median of the peers: the valued, non-excluded members sorted once per (group, year,
+  indicator); each member's own value is skipped by index arithmetic on that order;
+* n-th best of the others: the same sort, with the tie-break of
+  :func:`~kommuneokonomi.engine.references.nth_best` (Norwegian name order); if the own
+  municipality is among the first n, the answer is the (n+1)-th, else the n-th. Exclusions do
+  not apply (as in ``compute_reference``);
 * a named municipality's value in the same year and indicator.
 
-Missing values are left out of references, as in the per-municipality path. A line whose own
-value or volume is missing or not positive, or whose group has too few valued peers, gets NaN
-references and no saving (the per-municipality path raises for those instead; at national
-scale a gap in KOSTRA must not stop the other 355 municipalities).
+Missing values are left out of references, as in the per-municipality path. Where the
+per-municipality path raises (too few valued peers, a peer in a weighted mean without a
+positive weight, a named municipality without a value) the cube gives a NaN reference and no
+saving, and says how many peers it found (``n_peers_*``): at national scale a gap in KOSTRA
+must not stop the other 355 municipalities.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from .references import ReferenceSpec, norwegian_sort_key
-from .savings import IndicatorSpec
+from ..errors import Context, InputError
+from .references import (
+    MeanOptions,
+    ReferenceSpec,
+    check_n,
+    mean_label,
+    name_key,
+    norwegian_sort_key,
+)
+
+if TYPE_CHECKING:  # savings imports this module: the spec type is only needed for checking
+    from .savings import IndicatorSpec
 
 __all__ = ["CUBE_COLUMNS", "cube_sector_summary", "savings_cube"]
 
+#: The columns of :func:`savings_cube`, in order.
+#:
+#: * ``kommune``, ``gruppe``, ``aar``, ``indikator``, ``sektor``: the line;
+#: * ``egen_verdi``: the municipality's value; ``volum``: its value of the volume indicator;
+#: * ``referanse_i``: the reference value (NaN: none asked for, or it could not be computed);
+#: * ``ref_i_kommune``: who supplied it (n-th best, named municipality), else None;
+#: * ``innsparing_i_mnok``: million kroner, unrounded, 0.0 where there is no saving;
+#: * ``ref_i_label``: the label ``compute_reference`` gives (``snitt``, ``snitt med egen``,
+#:   ``vektet snitt``, ``median``, ``3. beste``, ``Bergen``, ``-``);
+#: * ``n_peers_i``: how many valued peers the reference was computed from (n-th best: the
+#:   valued others; a named municipality: 1 if it has a value, else 0; ``-``: 0).
 CUBE_COLUMNS = (
     "kommune",
     "gruppe",
@@ -44,7 +77,14 @@ CUBE_COLUMNS = (
     "referanse_2",
     "ref_2_kommune",
     "innsparing_2_mnok",
+    "ref_1_label",
+    "n_peers_1",
+    "ref_2_label",
+    "n_peers_2",
 )
+
+#: The default: the plain mean of the others (R: "de øvrige ASSS-kommunene").
+_PLAIN_MEAN = MeanOptions()
 
 
 def savings_cube(
@@ -54,7 +94,10 @@ def savings_cube(
     *,
     referanse_1: str = "snitt",
     referanse_2: str = "3. beste",
-    include_own: bool = False,
+    mean: MeanOptions = _PLAIN_MEAN,
+    weight: str | None = None,
+    years: Collection[int] | None = None,
+    include_own: bool | None = None,
 ) -> pd.DataFrame:
     """Savings for every municipality against its group, every indicator and year.
 
@@ -63,64 +106,121 @@ def savings_cube(
             ``verdi``; NaN = missing; one row per key). Use
             :func:`~kommuneokonomi.engine.values.clean_data` first if values may be text.
         indicators: the lines; per-indicator reference overrides are honoured.
-        groups: kommune -> group name (e.g. the KOSTRA group); municipalities without a group
-            are left out.
-        referanse_1, referanse_2: default references: ``snitt``, ``N. beste`` or a name.
-        include_own: count the own municipality in the mean.
+        groups: kommune -> group name (e.g. the KOSTRA group), one group per municipality;
+            municipalities without a group (absent or NaN) are left out. Names are matched by
+            :func:`~kommuneokonomi.engine.references.name_key`.
+        referanse_1, referanse_2: default references: ``snitt``, ``median``, ``N. beste``, a
+            municipality's name or ``-``. A named municipality is looked up in the whole
+            ``data``, not only in the group.
+        mean: how mean and median are taken: ``include_own``, ``exclude`` (names; one not in
+            the data leaves nothing out), ``weighted`` (by ``weight``). Exclusions apply to
+            the mean and the median, never to the n-th best or a named municipality.
+        weight: indicator id whose value for the same municipality and year weights the mean
+            (e.g. ``innbyggere``); needed when ``mean.weighted``. A mean with a valued peer
+            without a positive weight is NaN.
+        years: compute only these years (None: every year in ``data``).
+        include_own: shortcut for ``mean=replace(mean, include_own=...)``.
 
     Returns:
-        One row per (kommune, aar, indikator) with an own value, :data:`CUBE_COLUMNS`;
-        savings in million kroner, unrounded, 0.0 where there is none.
+        One row per (kommune, aar, indikator) with an own value and a group,
+        :data:`CUBE_COLUMNS`, ordered by kommune (Norwegian name order), year, then
+        indicator in the order given. Savings are 0.0 where there is no reference or the
+        volume is missing or not positive (and for a relative line with own value 0); a
+        saving too large for a float shows as inf, never as 0.
+
+    Raises:
+        InputError: a reference text that is no reference (``ugyldig_referanse``), an n-th
+            best with n below 1 (``ugyldig_n``), a weighted mean without a weight indicator in
+            the data (``ukjent_indikator``).
     """
-    grid = _Grid.build(data, indicators, groups)
+    if include_own is not None:
+        mean = replace(mean, include_own=include_own)
+    specs = {
+        i: [ReferenceSpec.parse(_override(s, i, default)) for s in indicators]
+        for i, default in ((1, referanse_1), (2, referanse_2))
+    }
+    for spec in {s for ss in specs.values() for s in ss}:
+        if spec.kind == "nte_beste":
+            check_n(spec.n)
+    uses_weight = mean.weighted and any(s.kind == "snitt" for ss in specs.values() for s in ss)
+    grid = _Grid.build(
+        data,
+        indicators,
+        groups,
+        years=years,
+        weight=weight if uses_weight else None,
+        exclude=mean.exclude,
+    )
+    if uses_weight and grid.weights is None:
+        raise InputError(
+            f"vektindikatoren '{weight}' finnes ikke i dataene",
+            code="ukjent_indikator",
+            context=Context(indikator=weight),
+        )
+
     values, sign = grid.values, grid.sign[None, None, :]
     result: dict[str, np.ndarray] = {}
-    for i, default in ((1, referanse_1), (2, referanse_2)):
+    for i in (1, 2):
         ref = np.full(values.shape, np.nan)
         who = np.full(values.shape, -1, dtype=np.int64)
-        specs = [ReferenceSpec.parse(_override(s, i) or default) for s in indicators]
-        for spec in set(specs):
-            cols = np.array([j for j, s in enumerate(specs) if s == spec])
+        n_peers = np.zeros(values.shape, dtype=np.int64)
+        labels = np.empty(len(indicators), dtype=object)
+        for spec in dict.fromkeys(specs[i]):
+            cols = np.array([j for j, s in enumerate(specs[i]) if s == spec], dtype=np.int64)
+            labels[cols] = _label(spec, grid, mean)
             if spec.kind == "ingen":
                 continue
-            r, w = _reference(grid, spec, cols, include_own)
-            ref[:, :, cols], who[:, :, cols] = r, w
-        gap = (values - ref) * sign
-        gap = np.where(
-            grid.relativ[None, None, :], gap / np.where(values != 0, values, np.nan), gap
-        )
-        with np.errstate(invalid="ignore"):
-            saving = np.clip(gap, 0, None) * grid.volumes * grid.factor[None, None, :] / 1e6
-        ok = (grid.volumes > 0) & np.isfinite(saving)
+            r, w, n = _reference(grid, spec, cols, mean)
+            ref[:, :, cols], who[:, :, cols], n_peers[:, :, cols] = r, w, n
+        with np.errstate(over="ignore", invalid="ignore"):
+            gap = (values - ref) * sign
+            gap = np.where(
+                grid.relativ[None, None, :], gap / np.where(values != 0, values, np.nan), gap
+            )
+            # np.where rather than clip: no -0.0, and a NaN gap (no reference, own value 0 in
+            # a relative line) is no saving; an overflow stays inf, seen rather than hidden
+            saving = np.where(gap > 0, gap, 0.0) * grid.volumes * grid.factor[None, None, :] / 1e6
         result[f"referanse_{i}"] = ref
         result[f"ref_{i}_kommune"] = who
-        result[f"innsparing_{i}_mnok"] = np.where(ok, saving, 0.0)
+        result[f"innsparing_{i}_mnok"] = np.where(grid.volumes > 0, saving, 0.0)
+        result[f"n_peers_{i}"] = n_peers
+        result[f"ref_{i}_label"] = labels
 
-    k, y, j = np.nonzero(~np.isnan(values) & grid.in_group[:, None, None])
-    names = np.asarray(grid.kommuner, dtype=object)
-    out = pd.DataFrame(
-        {
-            "kommune": names[k],
-            "gruppe": np.asarray(grid.group_names, dtype=object)[grid.group[k]],
-            "aar": np.asarray(grid.years)[y],
-            "indikator": np.asarray(grid.indicators, dtype=object)[j],
-            "sektor": np.asarray([s.sektor for s in indicators], dtype=object)[j],
-            "egen_verdi": values[k, y, j],
-            "volum": grid.volumes[k, y, j],
-        }
-    )
+    # one flat index of the cells that become rows: 1-D takes, in (kommune, year, indicator)
+    # order
+    flat = np.flatnonzero((~np.isnan(values) & grid.in_group[:, None, None]).ravel())
+    k, y, j = np.unravel_index(flat, values.shape)
+    sektorer = [s.sektor for s in indicators]
+    columns: dict[str, object] = {
+        "kommune": _text(grid.kommuner, k),
+        "gruppe": _text(grid.group_names, grid.group[k]),
+        "aar": np.asarray(grid.years, dtype=np.int64)[y],
+        "indikator": _text(grid.indicators, j),
+        "sektor": _text(sektorer, j),
+        "egen_verdi": values.ravel()[flat],
+        "volum": grid.volumes.ravel()[flat],
+    }
     for i in (1, 2):
-        out[f"referanse_{i}"] = result[f"referanse_{i}"][k, y, j]
-        idx = result[f"ref_{i}_kommune"][k, y, j]
-        supplier = np.take(names, np.maximum(idx, 0)).astype(object)
-        supplier[idx < 0] = None
-        out[f"ref_{i}_kommune"] = supplier
-        out[f"innsparing_{i}_mnok"] = result[f"innsparing_{i}_mnok"][k, y, j]
-    return out[list(CUBE_COLUMNS)]
+        columns[f"referanse_{i}"] = result[f"referanse_{i}"].ravel()[flat]
+        columns[f"ref_{i}_kommune"] = _text(grid.kommuner, result[f"ref_{i}_kommune"].ravel()[flat])
+        columns[f"innsparing_{i}_mnok"] = result[f"innsparing_{i}_mnok"].ravel()[flat]
+        columns[f"ref_{i}_label"] = _text(list(result[f"ref_{i}_label"]), j)
+        columns[f"n_peers_{i}"] = result[f"n_peers_{i}"].ravel()[flat]
+    return pd.DataFrame({c: columns[c] for c in CUBE_COLUMNS}, copy=False)
 
 
-def _override(spec: IndicatorSpec, i: int) -> str | None:
-    return spec.referanse_1 if i == 1 else spec.referanse_2
+def _text(uniques: Sequence[str], codes: np.ndarray) -> object:
+    """``uniques[codes]`` as a text column, None where the code is -1: taken from the few
+    distinct texts, so 700 000 rows are not inferred one string at a time."""
+    table = pd.Series([*uniques, None], dtype=object if not uniques else None)
+    return table.array.take(np.where(codes >= 0, codes, len(uniques)))
+
+
+def _override(spec: IndicatorSpec, i: int, default: str) -> str:
+    """The line's own reference ``i`` if it has one (as in the savings table), else the
+    default."""
+    own = spec.referanse_1 if i == 1 else spec.referanse_2
+    return default if own is None else own
 
 
 class _Grid:
@@ -134,15 +234,25 @@ class _Grid:
         self.group_names: list[str] = []
         self.group = np.zeros(0, dtype=np.int64)
         self.in_group = np.zeros(0, dtype=bool)
+        self.members: list[np.ndarray] = []  # per group: kommune indices, in name order
+        self.excluded = np.zeros(0, dtype=bool)
         self.values = np.zeros((0, 0, 0))
         self.volumes = np.zeros((0, 0, 0))
+        self.weights: np.ndarray | None = None  # (kommune, year)
         self.sign = np.zeros(0)
         self.relativ = np.zeros(0, dtype=bool)
         self.factor = np.zeros(0)
 
     @classmethod
     def build(
-        cls, data: pd.DataFrame, indicators: Sequence[IndicatorSpec], groups: pd.Series
+        cls,
+        data: pd.DataFrame,
+        indicators: Sequence[IndicatorSpec],
+        groups: pd.Series,
+        *,
+        years: Collection[int] | None,
+        weight: str | None,
+        exclude: Collection[str],
     ) -> _Grid:
         grid = cls()
         # each column factorized once (hashing in C); names and years are then placed by
@@ -151,18 +261,25 @@ class _Grid:
         y_codes, y_uniques = pd.factorize(data["aar"].to_numpy().astype(np.int64))
         i_codes, i_uniques = pd.factorize(data["indikator"])
         grid.kommuner = sorted((str(k) for k in k_uniques), key=norwegian_sort_key)
-        grid.years = sorted(int(y) for y in y_uniques)
+        wanted = None if years is None else {int(y) for y in years}
+        grid.years = sorted(int(y) for y in y_uniques if wanted is None or int(y) in wanted)
         grid.indicators = [s.indikator for s in indicators]
         volume_ids = sorted({s.volum for s in indicators})
         k_of = {name: n for n, name in enumerate(grid.kommuner)}
         y_of = {year: n for n, year in enumerate(grid.years)}
-        group_of = groups.to_dict()
-        grid.group_names = sorted({str(g) for g in group_of.values()})
+        group_of = {name_key(k): str(g) for k, g in groups.dropna().items()}
+        grid.group_names = sorted(set(group_of.values()))
         g_of = {g: n for n, g in enumerate(grid.group_names)}
-        grid.group = np.array([g_of.get(str(group_of.get(k)), -1) for k in grid.kommuner])
+        grid.group = np.array(
+            [g_of.get(group_of.get(name_key(k), ""), -1) for k in grid.kommuner], dtype=np.int64
+        )
         grid.in_group = grid.group >= 0
+        grid.members = [np.flatnonzero(grid.group == g) for g in range(len(grid.group_names))]
+        left_out = {name_key(e) for e in exclude}
+        grid.excluded = np.array([name_key(k) in left_out for k in grid.kommuner], dtype=bool)
         k_idx = np.array([k_of[str(k)] for k in k_uniques], dtype=np.int64)[k_codes]
-        y_idx = np.array([y_of[int(y)] for y in y_uniques], dtype=np.int64)[y_codes]
+        # -1 for a year not asked for
+        y_idx = np.array([y_of.get(int(y), -1) for y in y_uniques] + [-1], dtype=np.int64)[y_codes]
         verdi = pd.to_numeric(data["verdi"], errors="coerce").to_numpy(dtype=float)
         shape = (len(grid.kommuner), len(grid.years))
 
@@ -170,7 +287,7 @@ class _Grid:
             col = {ind: n for n, ind in enumerate(ids)}
             # -1 for an indicator not asked for (and for a missing id, code -1)
             j = np.array([col.get(u, -1) for u in i_uniques] + [-1], dtype=np.int64)[i_codes]
-            mask = j >= 0
+            mask = (j >= 0) & (y_idx >= 0)
             arr = np.full((*shape, len(ids)), np.nan)
             arr[k_idx[mask], y_idx[mask], j[mask]] = verdi[mask]
             return arr
@@ -178,64 +295,150 @@ class _Grid:
         grid.values = dense(grid.indicators)
         vol_of = {v: n for n, v in enumerate(volume_ids)}
         grid.volumes = dense(volume_ids)[:, :, [vol_of[s.volum] for s in indicators]]
+        if weight is not None and weight in set(i_uniques):
+            grid.weights = dense([weight])[:, :, 0]
         grid.sign = np.array([1.0 if s.beste == "lav" else -1.0 for s in indicators])
-        grid.relativ = np.array([s.beregning == "relativ" for s in indicators])
+        grid.relativ = np.array([s.beregning == "relativ" for s in indicators], dtype=bool)
         grid.factor = np.array([float(s.faktor) for s in indicators])
         return grid
 
 
+def _label(spec: ReferenceSpec, grid: _Grid, mean: MeanOptions) -> str:
+    """The label ``compute_reference`` gives the reference (a named municipality in the
+    spelling of the data when it is there)."""
+    if spec.kind == "snitt":
+        return mean_label(include_own=mean.include_own, weighted=mean.weighted)
+    if spec.kind == "kommune":
+        assert spec.kommune is not None
+        wanted = name_key(spec.kommune)
+        return next((k for k in grid.kommuner if name_key(k) == wanted), spec.kommune)
+    return spec.label
+
+
 def _reference(
-    grid: _Grid, spec: ReferenceSpec, cols: np.ndarray, include_own: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    """Reference values and the index of the municipality supplying them, for the indicator
-    columns ``cols`` of every (kommune, year); one loop over groups, none over kommuner."""
+    grid: _Grid, spec: ReferenceSpec, cols: np.ndarray, mean: MeanOptions
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Reference values, the index of the municipality supplying them (-1: none) and the
+    number of valued peers, for the indicator columns ``cols`` of every (kommune, year); one
+    loop over groups, none over kommuner."""
     values = grid.values[:, :, cols]
     ref = np.full(values.shape, np.nan)
     who = np.full(values.shape, -1, dtype=np.int64)
+    n_peers = np.zeros(values.shape, dtype=np.int64)
     if spec.kind == "kommune":
         assert spec.kommune is not None
-        wanted = spec.kommune.strip().casefold()
-        hits = [n for n, k in enumerate(grid.kommuner) if k.strip().casefold() == wanted]
+        wanted = name_key(spec.kommune)
+        hits = [n for n, k in enumerate(grid.kommuner) if name_key(k) == wanted]
         if hits:
             ref[:] = values[hits[0]][None, :, :]
-            who[:] = np.where(np.isnan(ref), -1, hits[0])
-        return ref, who
-    if spec.kind not in ("snitt", "nte_beste"):
-        raise ValueError(
-            f"referansen '{spec.label}' støttes ikke i kuben "
-            "(bruk snitt, N. beste eller en kommune)"
-        )
-    sign = grid.sign[cols][None, None, :]
-    for g in range(len(grid.group_names)):
-        members = np.flatnonzero(grid.group == g)
+            valued = ~np.isnan(ref)
+            who[:] = np.where(valued, hits[0], -1)
+            n_peers[:] = valued
+        return ref, who, n_peers
+    for members in grid.members:
         v = values[members]  # (m, years, indicators)
         valued = ~np.isnan(v)
-        count = valued.sum(axis=0)
-        if spec.kind == "snitt":
-            total = np.nansum(v, axis=0)
-            if include_own:
-                mean = np.where(count > 0, total / np.maximum(count, 1), np.nan)
-                ref[members] = np.broadcast_to(mean, v.shape)
+        if spec.kind == "nte_beste":
+            r, w, n = _nth_best(v, valued, spec.n, grid.sign[cols])
+            who[members] = np.where(w >= 0, members[np.maximum(w, 0)], -1)
+        else:
+            counted = valued & ~grid.excluded[members][:, None, None]
+            if spec.kind == "snitt":
+                weights = None
+                if mean.weighted:
+                    assert grid.weights is not None
+                    weights = grid.weights[members][:, :, None]
+                r, n = _mean(v, counted, include_own=mean.include_own, weights=weights)
             else:
-                others = count[None] - valued
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    ref[members] = np.where(
-                        others > 0, (total[None] - np.nan_to_num(v)) / others, np.nan
-                    )
-            continue
-        n = spec.n
-        key = np.where(valued, v * sign, np.inf)  # missing values sort last
-        order = np.argsort(key, axis=0, kind="stable")  # members are in name order: ties by name
+                r, n = _median(v, counted, include_own=mean.include_own)
+        ref[members], n_peers[members] = r, n
+    return ref, who, n_peers
+
+
+def _others(x: np.ndarray) -> np.ndarray:
+    """For every member (axis 0), the sum of the other members' ``x``: exclusive prefix plus
+    exclusive suffix sums, so a member's own value never enters (and never cancels) the sum of
+    the others."""
+    zero = np.zeros_like(x[:1])
+    before = np.concatenate([zero, np.cumsum(x[:-1], axis=0)], axis=0)
+    after = np.concatenate([np.cumsum(x[:0:-1], axis=0)[::-1], zero], axis=0)
+    total: np.ndarray = before + after
+    return total
+
+
+def _mean(
+    v: np.ndarray, counted: np.ndarray, *, include_own: bool, weights: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The (weighted) mean of the counted values of the others (of all, with include_own)."""
+    count = counted.sum(axis=0)
+    n = np.broadcast_to(count, v.shape) if include_own else count[None] - counted
+    if weights is None:
+        w = counted.astype(float)
+        bad = None
+    else:
+        good = weights > 0  # NaN is not positive
+        bad = counted & ~good
+        w = np.where(counted & good, weights, 0.0)
+    x = np.where(w > 0, v, 0.0) * w
+    if include_own:
+        top = np.broadcast_to(x.sum(axis=0), v.shape)
+        bottom = np.broadcast_to(w.sum(axis=0), v.shape)
+    else:
+        top, bottom = _others(x), _others(w)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ref = np.where(n > 0, top / np.where(bottom > 0, bottom, np.nan), np.nan)
+    if bad is not None:
+        n_bad = bad.sum(axis=0)[None]
+        n_bad = n_bad if include_own else n_bad - bad
+        ref = np.where(n_bad > 0, np.nan, ref)
+    return ref, n
+
+
+def _median(
+    v: np.ndarray, counted: np.ndarray, *, include_own: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """The median of the counted values of the others (of all, with include_own)."""
+    m = v.shape[0]
+    key = np.where(counted, v, np.inf)  # not counted: sorted last
+    order = np.argsort(key, axis=0, kind="stable")
+    ranked = np.take_along_axis(key, order, axis=0)
+    count = counted.sum(axis=0)
+    if include_own:
+        n = np.broadcast_to(count, v.shape)
+        skip = np.full(v.shape, m)
+    else:
+        n = count[None] - counted
         pos = np.empty_like(order)
-        np.put_along_axis(pos, order, np.arange(len(members))[:, None, None], axis=0)
-        # the own municipality among the first n pushes the n-th best of the others one down
-        want = np.where(pos <= n - 1, n, n - 1)
-        enough = (count[None] - valued) >= n
-        want = np.minimum(want, len(members) - 1)
-        pick = np.take_along_axis(order, want, axis=0)
-        ref[members] = np.where(enough, np.take_along_axis(v, pick, axis=0), np.nan)
-        who[members] = np.where(enough, members[pick], -1)
-    return ref, who
+        np.put_along_axis(pos, order, np.arange(m)[:, None, None], axis=0)
+        skip = np.where(counted, pos, m)  # the own value's place in the order, if counted
+    lo, hi = np.maximum((n - 1) // 2, 0), np.maximum(n // 2, 0)
+    # the k-th of the others is the k-th of the order, or the next one past the own value
+    lo = np.minimum(lo + (lo >= skip), m - 1)
+    hi = np.minimum(hi + (hi >= skip), m - 1)
+    a = np.take_along_axis(ranked, lo, axis=0)
+    b = np.take_along_axis(ranked, hi, axis=0)
+    with np.errstate(invalid="ignore"):
+        middle = np.where(lo == hi, a, (a + b) / 2)
+    return np.where(n > 0, middle, np.nan), n
+
+
+def _nth_best(
+    v: np.ndarray, valued: np.ndarray, n: int, sign: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The n-th best value of the others, the member index supplying it (-1: none) and the
+    number of valued others."""
+    m = v.shape[0]
+    key = np.where(valued, v * sign[None, None, :], np.inf)  # missing values sort last
+    order = np.argsort(key, axis=0, kind="stable")  # members are in name order: ties by name
+    pos = np.empty_like(order)
+    np.put_along_axis(pos, order, np.arange(m)[:, None, None], axis=0)
+    # the own municipality among the first n pushes the n-th best of the others one down
+    want = np.minimum(np.where(pos <= n - 1, n, n - 1), m - 1)
+    others = valued.sum(axis=0)[None] - valued
+    enough = others >= n
+    pick = np.take_along_axis(order, want, axis=0)
+    ref = np.where(enough, np.take_along_axis(v, pick, axis=0), np.nan)
+    return ref, np.where(enough, pick, -1), others
 
 
 def cube_sector_summary(cube: pd.DataFrame) -> pd.DataFrame:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -28,12 +29,18 @@ __all__ = [
     "MeanOptions",
     "Reference",
     "ReferenceSpec",
+    "check_n",
     "compute_reference",
+    "mean_label",
     "mean_reference",
     "median_reference",
+    "name_key",
     "named_reference",
     "nth_best",
     "parse_better",
+    "reference_kommune_without_value",
+    "require_peers",
+    "unknown_reference_kommune",
 ]
 
 #: "lav": a lower value is better (unit costs); "høy": higher is better (user payments,
@@ -87,6 +94,12 @@ class MeanOptions:
     weighted: bool = False
 
 
+def name_key(name: object) -> str:
+    """What two spellings of one municipality have in common: Unicode form (NFC), case and
+    surrounding spaces do not count, so ``" bergen"`` names Bergen."""
+    return unicodedata.normalize("NFC", str(name)).strip().casefold()
+
+
 def _peers(
     values: pd.Series,
     *,
@@ -94,21 +107,48 @@ def _peers(
     include_own: bool = False,
     exclude: Iterable[str] = (),
 ) -> pd.Series:
-    """The non-missing values of the peers (own municipality dropped unless included)."""
-    drop = set(exclude)
-    if not include_own:
-        drop.add(own)
-    kept = values[[k not in drop for k in values.index]]
+    """The non-missing values of the peers (own municipality dropped unless included;
+    exclusions matched by :func:`name_key`)."""
+    drop = {name_key(k) for k in exclude}
+    kept = values[[name_key(k) not in drop and (include_own or k != own) for k in values.index]]
     return kept.dropna().astype("float64")
 
 
-def _require(peers: pd.Series, needed: int, *, what: str) -> None:
-    if len(peers) < needed:
+def _require(count: int, needed: int, *, what: str) -> None:
+    if count < needed:
         raise InputError(
             f"{what} trenger minst {needed} sammenligningskommuner med verdi, men bare "
-            f"{len(peers)} har verdi",
+            f"{count} har verdi",
             code="for_faa_kommuner",
         )
+
+
+def check_n(n: int) -> None:
+    """Raise ``ugyldig_n`` unless ``n`` (of "n. beste") is at least 1."""
+    if n < 1:
+        raise InputError(f"n må være minst 1, ikke {n}", code="ugyldig_n")
+
+
+def require_peers(spec: ReferenceSpec, n_peers: int) -> None:
+    """Raise the error the reference functions raise when ``n_peers`` valued peers are too few
+    for ``spec`` (``for_faa_kommuner``; ``ugyldig_n`` for an n below 1); else return.
+
+    The savings cube counts the peers of every reference instead of raising; the savings
+    table turns an empty reference back into this error.
+    """
+    if spec.kind == "nte_beste":
+        check_n(spec.n)
+        _require(n_peers, spec.n, what=f"{spec.n}. beste")
+    elif spec.kind == "snitt":
+        _require(n_peers, 1, what="snittet")
+    elif spec.kind == "median":
+        _require(n_peers, 1, what="medianen")
+
+
+def mean_label(*, include_own: bool, weighted: bool) -> str:
+    """``snitt``, ``snitt med egen``, ``vektet snitt`` or ``vektet snitt med egen``."""
+    label = "snitt" + (" med egen" if include_own else "")
+    return f"vektet {label}" if weighted else label
 
 
 def mean_reference(
@@ -129,8 +169,8 @@ def mean_reference(
         weights: per kommune, e.g. innbyggere; every peer in the mean needs a positive weight.
     """
     peers = _peers(values, own=own, include_own=include_own, exclude=exclude)
-    _require(peers, 1, what="snittet")
-    label = "snitt" + (" med egen" if include_own else "")
+    _require(len(peers), 1, what="snittet")
+    label = mean_label(include_own=include_own, weighted=weights is not None)
     if weights is None:
         return Reference(value=float(peers.mean()), kommune=None, label=label, n_peers=len(peers))
     w = weights.reindex(peers.index).astype("float64")
@@ -142,7 +182,7 @@ def mean_reference(
             context=Context(kommune=str(bad[0])),
         )
     value = float(np.dot(peers.to_numpy(), w.to_numpy()) / w.sum())
-    return Reference(value=value, kommune=None, label=f"vektet {label}", n_peers=len(peers))
+    return Reference(value=value, kommune=None, label=label, n_peers=len(peers))
 
 
 def median_reference(
@@ -154,7 +194,7 @@ def median_reference(
 ) -> Reference:
     """The median of the peers' values (missing values left out)."""
     peers = _peers(values, own=own, include_own=include_own, exclude=exclude)
-    _require(peers, 1, what="medianen")
+    _require(len(peers), 1, what="medianen")
     return Reference(value=float(peers.median()), kommune=None, label="median", n_peers=len(peers))
 
 
@@ -183,10 +223,9 @@ def nth_best(values: pd.Series, *, own: str, n: int = 3, better: Better = "lav")
         n: 1 = best; R uses 3 ("3. beste").
         better: ``lav`` (lowest is best, unit costs) or ``høy`` (user payments, group sizes).
     """
-    if n < 1:
-        raise InputError(f"n må være minst 1, ikke {n}", code="ugyldig_n")
+    check_n(n)
     peers = _peers(values, own=own)
-    _require(peers, n, what=f"{n}. beste")
+    _require(len(peers), n, what=f"{n}. beste")
     # value first (best first), then the Norwegian name key; sorted() is stable and the key
     # is total, so the order never depends on the row order
     sign = 1.0 if better == "lav" else -1.0
@@ -203,25 +242,35 @@ def nth_best(values: pd.Series, *, own: str, n: int = 3, better: Better = "lav")
 def named_reference(values: pd.Series, *, kommune: str) -> Reference:
     """A named municipality's value (R: Bergen for sosialhjelp and barnevern).
 
-    The name is matched without regard to case or surrounding spaces; the label carries the
-    spelling of the data.
+    The name is matched by :func:`name_key` (case, surrounding spaces and Unicode form do
+    not count); the label carries the spelling of the data.
     """
-    wanted = kommune.strip().casefold()
-    kommune = next((str(k) for k in values.index if str(k).strip().casefold() == wanted), kommune)
-    if kommune not in values.index:
-        raise InputError(
-            f"referansekommunen '{kommune}' finnes ikke i sammenligningsgruppen",
-            code="ukjent_kommune",
-            context=Context(kommune=kommune),
-        )
-    value = float(values[kommune])
+    wanted = name_key(kommune)
+    found = next((str(k) for k in values.index if name_key(k) == wanted), None)
+    if found is None:
+        raise unknown_reference_kommune(kommune)
+    value = float(values[found])
     if math.isnan(value):
-        raise InputError(
-            f"referansekommunen '{kommune}' mangler verdi",
-            code="mangler_verdi",
-            context=Context(kommune=kommune),
-        )
-    return Reference(value=value, kommune=kommune, label=kommune, n_peers=1)
+        raise reference_kommune_without_value(found)
+    return Reference(value=value, kommune=found, label=found, n_peers=1)
+
+
+def unknown_reference_kommune(kommune: str) -> InputError:
+    """The error for a named reference that is not in the comparison group."""
+    return InputError(
+        f"referansekommunen '{kommune}' finnes ikke i sammenligningsgruppen",
+        code="ukjent_kommune",
+        context=Context(kommune=kommune),
+    )
+
+
+def reference_kommune_without_value(kommune: str) -> InputError:
+    """The error for a named reference in the group whose value is missing."""
+    return InputError(
+        f"referansekommunen '{kommune}' mangler verdi",
+        code="mangler_verdi",
+        context=Context(kommune=kommune),
+    )
 
 
 _NTH = re.compile(r"^(\d+)\s*\.?\s*(beste)?$")

@@ -17,21 +17,26 @@ better than the reference saves nothing: R prints "-", never a negative saving.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Literal
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 import pandas as pd
 
 from ..errors import Context, InputError, InputErrors, KommuneokonomiError
+from .cube import savings_cube
 from .format import number
 from .references import (
     Better,
     MeanOptions,
     Reference,
     ReferenceSpec,
-    compute_reference,
+    check_n,
+    name_key,
     parse_better,
+    reference_kommune_without_value,
+    require_peers,
+    unknown_reference_kommune,
 )
 from .values import clean_data, parse_number, row_label
 
@@ -283,6 +288,11 @@ def savings_table(
 ) -> pd.DataFrame:
     """Savings against two references for every indicator: the shape of R's Tabell 4-9.
 
+    The numbers are :func:`~kommuneokonomi.engine.cube.savings_cube`'s for the comparison
+    group as one group, the year asked for, read for the own municipality; this function adds
+    the validation (every problem raised, with kommune, indikator and år) and the Norwegian
+    explanation of each line.
+
     Args:
         data: long format, columns ``kommune``, ``aar``, ``indikator``, ``verdi``.
         indicators: the lines to compute, in display order.
@@ -298,16 +308,13 @@ def savings_table(
     """
     clean = clean_data(data)
     group = tuple(dict.fromkeys(settings.kommuner))
-    problems: list[KommuneokonomiError] = []
-    problems += _check_settings(clean, settings, group)
-    InputErrors.raise_if_any(problems)
+    InputErrors.raise_if_any(_check_settings(clean, settings, group))
 
     year = clean[(clean["aar"] == settings.aar) & clean["kommune"].isin(group)]
-    wide = year.pivot(index="kommune", columns="indikator", values="verdi").reindex(list(group))
     # only what the comparison group has counts: an indicator that only an outsider has
-    # cannot be compared (and has no column in ``wide``)
-    known = set(year["indikator"])
-    weights: pd.Series | None = None
+    # cannot be compared
+    known = set(year["indikator"].unique())
+    problems: list[KommuneokonomiError] = []
     if settings.snitt.weighted:
         if settings.snitt_vekt is None or settings.snitt_vekt not in known:
             problems.append(
@@ -319,20 +326,34 @@ def savings_table(
                 )
             )
         else:
-            weights = wide[settings.snitt_vekt]
+            rows = year[year["indikator"] == settings.snitt_vekt]
+            weights = pd.Series(rows["verdi"].to_numpy(), index=rows["kommune"].to_numpy())
             problems += _check_weights(weights, indicators, settings, group)
     InputErrors.raise_if_any(problems)
 
-    rows: list[dict[str, object]] = []
-    for spec in indicators:
-        try:
-            rows.append(_line(spec, wide=wide, known=known, settings=settings, weights=weights))
-        except InputErrors as many:
-            problems += list(many)
-        except KommuneokonomiError as exc:
-            problems.append(exc)
-    InputErrors.raise_if_any(problems)
-    return pd.DataFrame(rows, columns=list(SAVINGS_COLUMNS))
+    own = year[year["kommune"] == settings.egen_kommune]
+    own_values = dict(zip(own["indikator"], own["verdi"].astype(float), strict=True))
+    lines = [
+        _Line.check(spec, own_values=own_values, known=known, settings=settings)
+        for spec in indicators
+    ]
+    ready = [line for line in lines if line.ready]
+    if ready:
+        cube = savings_cube(
+            year,
+            [line.cube_spec for line in ready],
+            pd.Series("sammenligningsgruppe", index=list(group)),
+            mean=settings.snitt,
+            weight=settings.snitt_vekt if settings.snitt.weighted else None,
+            years=[settings.aar],
+        )
+        # the cube's rows come in the order of the lines given, one per line with an own value
+        mine = cube[cube["kommune"] == settings.egen_kommune].to_dict("records")
+        assert len(mine) == len(ready)
+        for line, row in zip(ready, mine, strict=True):
+            line.finish(row, group=group)
+    InputErrors.raise_if_any(p for line in lines for p in line.problems)
+    return pd.DataFrame([line.row for line in lines], columns=list(SAVINGS_COLUMNS))
 
 
 def sector_totals(table: pd.DataFrame) -> pd.DataFrame:
@@ -432,117 +453,181 @@ def _check_settings(
     return problems
 
 
-def _line(
-    spec: IndicatorSpec,
-    *,
-    wide: pd.DataFrame,
-    known: set[str],
-    settings: SavingsSettings,
-    weights: pd.Series | None,
-) -> dict[str, object]:
-    own = settings.egen_kommune
-    ctx = Context(kommune=own, indikator=spec.indikator, aar=settings.aar)
-    problems: list[KommuneokonomiError] = []
-    for ind, what, column in (
-        (spec.indikator, "indikatoren", "indikator"),
-        (spec.volum, "volumindikatoren", "volum"),
-    ):
-        if ind not in known:
-            problems.append(
-                InputError(
-                    f"{what} '{ind}' finnes ikke i dataene for år {settings.aar} for "
-                    "kommunene i sammenligningsgruppen",
-                    code="ukjent_indikator",
-                    context=Context(indikator=spec.indikator, aar=settings.aar, kolonne=column),
-                )
-            )
-    InputErrors.raise_if_any(problems)
-    values = wide[spec.indikator]
-    own_value = float(values.loc[[own]].to_numpy(dtype="float64")[0])
-    volume = float(wide[spec.volum].loc[[own]].to_numpy(dtype="float64")[0])
-    if math.isnan(own_value):
-        problems.append(InputError("egen kommune mangler verdi", code="mangler_verdi", context=ctx))
-    if math.isnan(volume) or volume <= 0:
-        shown = "mangler" if math.isnan(volume) else f"er {number(volume)}"
-        problems.append(
-            InputError(
-                f"volumet ('{spec.volum}') {shown}; det må være et positivt tall",
-                code="ugyldig_volum",
-                context=ctx,
-            )
-        )
-    if spec.beregning == "relativ" and own_value == 0:
-        problems.append(
-            InputError(
-                "egen verdi er 0, så et relativt avvik kan ikke beregnes",
-                code="null_egen_verdi",
-                context=ctx,
-            )
-        )
-    InputErrors.raise_if_any(problems)
+class _Line:
+    """One line of the table: its validation before the cube, its numbers and explanation
+    from the cube's row for the own municipality."""
 
-    line: dict[str, object] = {
-        "sektor": spec.sektor,
-        "indikator": spec.indikator,
-        "navn": spec.navn,
-        "egen_verdi": own_value,
-        "volum": volume,
-    }
-    texts: list[str] = []
-    for i, (override, default) in enumerate(
-        ((spec.referanse_1, settings.referanse_1), (spec.referanse_2, settings.referanse_2)),
-        start=1,
-    ):
-        try:
-            ref_spec = ReferenceSpec.parse(override if override is not None else default)
-            ref = compute_reference(
-                values, ref_spec, own=own, better=spec.beste, mean=settings.snitt, weights=weights
-            )
-        except KommuneokonomiError as exc:
-            problems.append(
-                exc.with_context(
-                    kommune=exc.context.kommune or own,
-                    indikator=spec.indikator,
-                    aar=settings.aar,
-                    kolonne=f"referanse_{i}",
-                )
-            )
-            continue
-        saving = (
-            0.0
-            if ref is None
-            else saving_kr(
-                own=own_value,
-                reference=ref.value,
-                volume=volume,
-                better=spec.beste,
-                method=spec.beregning,
-                factor=spec.faktor,
-            )
+    def __init__(self, spec: IndicatorSpec, settings: SavingsSettings) -> None:
+        self.spec = spec
+        self.settings = settings
+        self.ctx = Context(
+            kommune=settings.egen_kommune, indikator=spec.indikator, aar=settings.aar
         )
-        if not math.isfinite(saving) or (ref is not None and not math.isfinite(ref.value)):
-            if any(p.code == "for_stort_tall" for p in problems):
-                continue
-            problems.append(
+        self.problems: list[KommuneokonomiError] = []
+        # per reference: the parsed setting, or why it cannot be used
+        self.refs: list[ReferenceSpec | KommuneokonomiError] = []
+        self.ready = False
+        self.row: dict[str, object] = {}
+
+    @classmethod
+    def check(
+        cls,
+        spec: IndicatorSpec,
+        *,
+        own_values: dict[str, float],
+        known: set[str],
+        settings: SavingsSettings,
+    ) -> _Line:
+        """Validate what the line needs before any reference is computed."""
+        line = cls(spec, settings)
+        for ind, what, column in (
+            (spec.indikator, "indikatoren", "indikator"),
+            (spec.volum, "volumindikatoren", "volum"),
+        ):
+            if ind not in known:
+                line.problems.append(
+                    InputError(
+                        f"{what} '{ind}' finnes ikke i dataene for år {settings.aar} for "
+                        "kommunene i sammenligningsgruppen",
+                        code="ukjent_indikator",
+                        context=Context(indikator=spec.indikator, aar=settings.aar, kolonne=column),
+                    )
+                )
+        if line.problems:
+            return line
+        own_value = own_values.get(spec.indikator, math.nan)
+        volume = own_values.get(spec.volum, math.nan)
+        if math.isnan(own_value):
+            line.problems.append(
+                InputError("egen kommune mangler verdi", code="mangler_verdi", context=line.ctx)
+            )
+        if math.isnan(volume) or volume <= 0:
+            shown = "mangler" if math.isnan(volume) else f"er {number(volume)}"
+            line.problems.append(
                 InputError(
-                    "innsparingen blir et uendelig stort tall; sjekk egen verdi, referansen og "
-                    f"volumet ('{spec.volum}')",
-                    code="for_stort_tall",
-                    context=ctx,
+                    f"volumet ('{spec.volum}') {shown}; det må være et positivt tall",
+                    code="ugyldig_volum",
+                    context=line.ctx,
                 )
             )
-            continue
-        line[f"referanse_{i}"] = math.nan if ref is None else ref.value
-        line[f"ref_{i}_kommune"] = None if ref is None else ref.kommune
-        line[f"innsparing_{i}_mnok"] = saving / 1e6
-        texts.append(
-            _explain(
-                spec, own_value=own_value, volume=volume, ref=ref, ref_spec=ref_spec, saving=saving
+        if spec.beregning == "relativ" and own_value == 0:
+            line.problems.append(
+                InputError(
+                    "egen verdi er 0, så et relativt avvik kan ikke beregnes",
+                    code="null_egen_verdi",
+                    context=line.ctx,
+                )
             )
-        )
-    InputErrors.raise_if_any(problems)
-    line["forklaring"] = " ".join(texts)
-    return line
+        if line.problems:
+            return line
+        for override, default in (
+            (spec.referanse_1, settings.referanse_1),
+            (spec.referanse_2, settings.referanse_2),
+        ):
+            try:
+                ref_spec = ReferenceSpec.parse(override if override is not None else default)
+                if ref_spec.kind == "nte_beste":
+                    check_n(ref_spec.n)
+                line.refs.append(ref_spec)
+            except KommuneokonomiError as exc:
+                line.refs.append(exc)
+        line.ready = True
+        return line
+
+    @property
+    def cube_spec(self) -> IndicatorSpec:
+        """The line as the cube computes it: both references explicit, ``-`` for one that
+        cannot be used (its error is reported instead)."""
+        # a spec's label parses back to the spec (a name as written: the cube matches it)
+        first, second = (r.label if isinstance(r, ReferenceSpec) else "-" for r in self.refs)
+        return replace(self.spec, referanse_1=first, referanse_2=second)
+
+    def finish(self, row: Mapping[Hashable, Any], *, group: tuple[str, ...]) -> None:
+        """Take the numbers from the cube's row for the own municipality; explain them, or
+        report why a reference could not be computed."""
+        spec, settings = self.spec, self.settings
+        own_value, volume = float(row["egen_verdi"]), float(row["volum"])
+        line: dict[str, object] = {
+            "sektor": spec.sektor,
+            "indikator": spec.indikator,
+            "navn": spec.navn,
+            "egen_verdi": own_value,
+            "volum": volume,
+        }
+        texts: list[str] = []
+        for i, ref_spec in enumerate(self.refs, start=1):
+            try:
+                if isinstance(ref_spec, KommuneokonomiError):
+                    raise ref_spec
+                ref = _reference(ref_spec, row, i, group=group)
+            except KommuneokonomiError as exc:
+                self.problems.append(
+                    exc.with_context(
+                        kommune=exc.context.kommune or settings.egen_kommune,
+                        indikator=spec.indikator,
+                        aar=settings.aar,
+                        kolonne=f"referanse_{i}",
+                    )
+                )
+                continue
+            saving_mnok = 0.0 if ref is None else float(row[f"innsparing_{i}_mnok"])
+            if not math.isfinite(saving_mnok) or (ref is not None and not math.isfinite(ref.value)):
+                if not any(p.code == "for_stort_tall" for p in self.problems):
+                    self.problems.append(
+                        InputError(
+                            "innsparingen blir et uendelig stort tall; sjekk egen verdi, "
+                            f"referansen og volumet ('{spec.volum}')",
+                            code="for_stort_tall",
+                            context=self.ctx,
+                        )
+                    )
+                continue
+            line[f"referanse_{i}"] = math.nan if ref is None else ref.value
+            line[f"ref_{i}_kommune"] = None if ref is None else ref.kommune
+            line[f"innsparing_{i}_mnok"] = saving_mnok
+            texts.append(
+                _explain(
+                    spec,
+                    own_value=own_value,
+                    volume=volume,
+                    ref=ref,
+                    ref_spec=ref_spec,
+                    saving_mnok=saving_mnok,
+                )
+            )
+        line["forklaring"] = " ".join(texts)
+        self.row = line
+
+
+def _reference(
+    spec: ReferenceSpec, row: Mapping[Hashable, Any], i: int, *, group: tuple[str, ...]
+) -> Reference | None:
+    """Reference ``i`` of the cube's row, or the error ``compute_reference`` raises where the
+    cube left it empty; None for ``-``.
+
+    A reference that is NaN although enough peers had values overflowed: it is returned as it
+    is, and the caller reports the infinite number.
+    """
+    if spec.kind == "ingen":
+        return None
+    value = float(row[f"referanse_{i}"])
+    n_peers = int(row[f"n_peers_{i}"])
+    if math.isnan(value):
+        if spec.kind == "kommune":
+            assert spec.kommune is not None
+            wanted = name_key(spec.kommune)
+            found = next((k for k in group if name_key(k) == wanted), None)
+            if found is None:
+                raise unknown_reference_kommune(spec.kommune)
+            raise reference_kommune_without_value(found)
+        require_peers(spec, n_peers)
+    supplier = row[f"ref_{i}_kommune"]
+    return Reference(
+        value=value,
+        kommune=supplier if isinstance(supplier, str) else None,
+        label=str(row[f"ref_{i}_label"]),
+        n_peers=n_peers,
+    )
 
 
 def _explain(
@@ -552,21 +637,22 @@ def _explain(
     volume: float,
     ref: Reference | None,
     ref_spec: ReferenceSpec,
-    saving: float,
+    saving_mnok: float,
 ) -> str:
-    """One Norwegian sentence with the arithmetic of one saving."""
+    """One Norwegian sentence with the arithmetic of one saving (``saving_mnok`` in million
+    kroner)."""
     if ref is None:
         return f"Ingen referanse ({ref_spec.label})."
     who = f"{ref.label}, {ref.kommune}" if ref.kommune and ref.kommune != ref.label else ref.label
     head = f"Mot {who} ({number(ref.value)}):"
-    if saving <= 0:
+    if saving_mnok <= 0:
         return f"{head} egen verdi {number(own_value)} er like god eller bedre; ingen innsparing."
     a, b = (own_value, ref.value) if spec.beste == "lav" else (ref.value, own_value)
     gap = f"({number(a)} − {number(b)})"
     if spec.beregning == "relativ":
         gap = f"{gap} / {number(own_value)}"
     factor = "" if spec.faktor == 1 else f" × {number(spec.faktor)}"
-    return f"{head} {gap} × {number(volume)}{factor} = {number(saving / 1e6, 1)} mill. kr."
+    return f"{head} {gap} × {number(volume)}{factor} = {number(saving_mnok, 1)} mill. kr."
 
 
 def _text(value: object) -> str:
