@@ -570,6 +570,36 @@ def test_large_table_aca_error_far_down(large: Path, tmp_path: Path) -> None:
     )
 
 
+# --- Damaged and hostile sheets --------------------------------------------------------------
+
+
+def test_entities_deep_in_a_sheet_are_refused_alike(example: Tables, tmp_path: Path) -> None:
+    """A DTD behind a comment longer than check_package's look at the first bytes: openpyxl's
+    defusedxml refuses it, and so does the calamine reader (calamine itself would only fail
+    on the unknown entity)."""
+    path = write_xlsxwriter(tmp_path / "dtd.xlsx", example)
+
+    def with_entities(xml: str) -> str:
+        body = xml.split("?>", 1)[1].replace("<v>0</v>", "<v>&lol;</v>", 1)
+        dtd = '<!DOCTYPE worksheet [<!ENTITY lol "lol">]>'
+        return f'<?xml version="1.0"?><!--{"x" * 70_000}-->{dtd}{body}'
+
+    edit_part(path, sheet_part(DATA), with_entities)
+    error = same_refusal(path, DATA)
+    assert error.code == "farlig_xml"
+    assert error.location == Location(file="dtd.xlsx")
+
+
+def test_truncated_sheet_is_refused_alike(example: Tables, tmp_path: Path) -> None:
+    path = write_xlsxwriter(tmp_path / "kuttet.xlsx", example)
+    edit_part(path, sheet_part(DATA), lambda xml: xml[: len(xml) // 2])
+    slow, fast = refusals(path, DATA)
+    for error in (slow, fast):
+        assert (error.code, error.location) == ("ugyldig_fil", Location(file="kuttet.xlsx"))
+        assert error.message.startswith("filen kan ikke leses som Excel-fil; den kan være skadet (")
+    assert "(arket 'Data': " in fast.message  # the calamine reader knows which sheet
+
+
 # --- Where a table sits ----------------------------------------------------------------------
 
 

@@ -116,21 +116,42 @@ class CalamineBook:
         self.path = Path(path)
         check_package(self.path)
         try:
+            self._tables = _table_parts(self.path)
+        except DefusedXmlException as exc:
+            raise self._dangerous() from exc
+        except _PACKAGE_ERRORS as exc:
+            raise self._damaged(exc) from exc
+        # A DTD beyond the first bytes check_package reads: refused as FileBook's defusedxml
+        # refuses it. The table sheets are checked when they are scanned (read once).
+        try:
+            if _dtd_part(self.path, skip={t.sheet_part for t in self._tables.values()}):
+                raise self._dangerous()
+        except _PACKAGE_ERRORS as exc:
+            raise self._damaged(exc) from exc
+        try:
             self._book: Any = python_calamine.CalamineWorkbook.from_path(str(self.path))
         except BaseException as exc:  # calamine's errors, and pyo3 panics (BaseException)
             _reraise_interrupts(exc)
-            raise self._not_a_workbook(exc) from exc
-        try:
-            self._tables = _table_parts(self.path)
-        except _PACKAGE_ERRORS as exc:
-            raise self._not_a_workbook(exc) from exc
+            raise self._damaged(exc) from exc
         self._scans: dict[str, _SheetScan] = {}
 
-    def _not_a_workbook(self, exc: BaseException) -> LayoutError:
+    # The same messages as FileBook's (files._load), so either reader refuses a file alike.
+
+    def _damaged(self, exc: BaseException, *, sheet: str | None = None) -> LayoutError:
+        where = f"arket '{sheet}': " if sheet is not None else ""
         return LayoutError(
-            f"filen kan ikke leses som Excel-fil ({type(exc).__name__})",
+            f"filen kan ikke leses som Excel-fil; den kan være skadet ({where}"
+            f"{type(exc).__name__}). Åpne den i Excel og lagre den på nytt som .xlsx",
             code="ugyldig_fil",
-            location=Location(file=self.path.name),
+            location=Location(file=self.name),
+        )
+
+    def _dangerous(self) -> LayoutError:
+        return LayoutError(
+            "filen inneholder XML-konstruksjoner som kan brukes til angrep (entiteter/DTD) "
+            "og avvises",
+            code="farlig_xml",
+            location=Location(file=self.name),
         )
 
     @property
@@ -147,14 +168,6 @@ class CalamineBook:
         """
         part = self._tables.get(name)
         return part.sheet if part is not None else None
-
-    def _unreadable(self, spec: TableSpec, exc: BaseException) -> LayoutError:
-        return LayoutError(
-            f"arket med tabellen {spec.name} kan ikke leses; filen kan være skadet "
-            f"({type(exc).__name__})",
-            code="ugyldig_fil",
-            location=Location(file=self.name, sheet=spec.sheet),
-        )
 
     def read_table(self, spec: TableSpec) -> RawTable:
         """The named table's header and data rows as Excel last calculated them.
@@ -176,8 +189,10 @@ class CalamineBook:
             )
         try:
             scan = self._scan(part.sheet_part)
+        except _DtdFound as exc:
+            raise self._dangerous() from exc
         except _PACKAGE_ERRORS as exc:
-            raise self._unreadable(spec, exc) from exc
+            raise self._damaged(exc, sheet=part.sheet) from exc
         left, top, right, bottom = table_body(
             name=part.name,
             sheet=part.sheet,
@@ -195,7 +210,7 @@ class CalamineBook:
             grid = sheet.to_python(skip_empty_area=False, nrows=bottom)
         except BaseException as exc:  # calamine's errors, and pyo3 panics (BaseException)
             _reraise_interrupts(exc)
-            raise self._unreadable(spec, exc) from exc
+            raise self._damaged(exc, sheet=part.sheet) from exc
         cells = _cut(grid, top=top, bottom=bottom, left=left, width=right - left + 1)
         # calamine reads an Excel error value (#DIV/0!, #N/A) as an empty cell; put the error
         # back so validation rejects it as it does with openpyxl, instead of reading "missing"
@@ -348,7 +363,10 @@ def _scan_sheet(xml: bytes) -> _SheetScan:
 
     Raises:
         ValueError: a merged range or the XML is not readable.
+        _DtdFound: the XML declares a DTD or entities.
     """
+    if _has_dtd(xml):
+        raise _DtdFound
     scan = _SheetScan()
     placed: dict[tuple[int, int], str] = {}
     unplaced = False  # an error cell without its own address: positions need a full parse
@@ -365,13 +383,75 @@ def _scan_sheet(xml: bytes) -> _SheetScan:
         else:
             placed[where] = value
     scan.errors = dict(_error_cells_parsed(xml)) if unplaced else placed
-    first = xml.find(b"mergeCell")
+    first = xml.find(b"mergeCell", _cells_end(xml))  # <mergeCells> follows <sheetData>
     if first >= 0:
         for m in _MERGE.finditer(xml, max(xml.rfind(b"<", 0, first), 0)):
             merged = _attrs(m[1]).get(b"ref")
             if merged is not None:
                 scan.merged.append(range_bounds(merged.decode("ascii", "replace")))
     return scan
+
+
+class _DtdFound(Exception):
+    """A part declares a DTD or entities (Excel never writes one)."""
+
+
+_DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
+_UTF16_DTD_MARKERS = tuple(
+    m.decode("ascii").encode(e) for m in _DTD_MARKERS for e in ("utf-16-le", "utf-16-be")
+)
+
+
+def _has_dtd(xml: bytes) -> bool:
+    """Whether the part declares a DTD (and with it any entities).
+
+    XML allows a DTD only in the prolog, before the root element, after the declaration,
+    comments and processing instructions: only those are read, so a sheet of 125 MB costs
+    nothing here. A part in UTF-16 is searched whole.
+    """
+    if xml[:2] in (b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<"):
+        return any(m in xml for m in _UTF16_DTD_MARKERS)
+    i = 3 if xml.startswith(b"\xef\xbb\xbf") else 0
+    while True:
+        while xml[i : i + 1].isspace():
+            i += 1
+        if xml.startswith(b"<?", i):
+            close = b"?>"
+        elif xml.startswith(b"<!--", i):
+            close = b"-->"
+        else:  # the root element, or <!DOCTYPE (a "<!" here can be nothing else)
+            return xml.startswith(b"<!", i)
+        end = xml.find(close, i + 2)
+        if end < 0:
+            return False
+        i = end + len(close)
+
+
+def _dtd_part(path: Path, *, skip: set[str]) -> str | None:
+    """The first XML part, other than those in ``skip``, that declares a DTD or entities."""
+    with zipfile.ZipFile(path) as z:
+        for info in z.infolist():
+            name = info.filename
+            if name in skip or not name.lower().endswith((".xml", ".rels", ".vml")):
+                continue
+            if _has_dtd(z.read(info)):
+                return name
+    return None
+
+
+_SHEET_DATA_TAG = re.compile(rb"</?" + _NAME)
+
+
+def _cells_end(xml: bytes) -> int:
+    """Where the sheet's cells end: the last ``</sheetData>`` (or ``<sheetData/>``), found
+    from the end of the part, so the search for what follows the cells reads only the tail."""
+    end = len(xml)
+    while (at := xml.rfind(b"sheetData", 0, end)) >= 0:
+        tag = _SHEET_DATA_TAG.match(xml, max(xml.rfind(b"<", 0, at), 0))
+        if tag is not None and tag.end() == at:  # markup, not the word in some text
+            return at
+        end = at
+    return 0
 
 
 def _error_cell(xml: bytes, at: int) -> tuple[str | None, str, tuple[int, int]] | None:
