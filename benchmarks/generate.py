@@ -127,17 +127,27 @@ def generate(*, scale: float = 1.0, seed: int = 1) -> National:
     )
 
 
-def write_workbook(national: National, path: Path) -> Path:
-    """Write the dataset as a savings workbook (the contract's named tables) with XlsxWriter."""
+def write_workbook(
+    national: National, path: Path, *, own: str | None = None, one_group: str | None = None
+) -> Path:
+    """Write the dataset as a savings workbook (the contract's named tables) with XlsxWriter.
+
+    By default ``Egen kommune`` is ``Alle`` with a blank ``Sammenligningsgruppe``: every
+    municipality against its own (KOSTRA-like) group. ``own`` sets one municipality instead;
+    ``one_group`` puts every municipality in that one group and chooses it as the
+    ``Sammenligningsgruppe`` (one municipality against all 356, the common real use).
+    """
     import xlsxwriter  # a benchmark tool, not a runtime dependency
 
     from kommuneokonomi.workbook import layout as L
 
+    kommuner = national.kommuner
+    if one_group is not None:
+        kommuner = kommuner.assign(gruppe=one_group)
     settings = [
-        # "Alle": every municipality against its own group (the national mode)
-        ("Egen kommune", "Alle"),
+        ("Egen kommune", own or "Alle"),
         ("År", national.year),
-        ("Sammenligningsgruppe", national.kommuner.loc[0, "gruppe"]),
+        ("Sammenligningsgruppe", one_group or ""),
         ("Referanse 1", "snitt"),
         ("Referanse 2", "3. beste"),
         ("Snitt: ta med egen kommune", "Nei"),
@@ -146,7 +156,7 @@ def write_workbook(national: National, path: Path) -> Path:
     ]
     tables = [
         (L.INNSTILLINGER, [list(r) for r in settings]),
-        (L.KOMMUNER, national.kommuner[["kommune", "kommunenummer", "gruppe"]].values.tolist()),
+        (L.KOMMUNER, kommuner[["kommune", "kommunenummer", "gruppe"]].values.tolist()),
         (
             L.INDIKATORER,
             national.indikatorer.assign(referanse_1="", referanse_2="")[

@@ -12,9 +12,9 @@ import pytest
 from kommuneokonomi.cli import main
 from kommuneokonomi.engine.cube import cube_sector_summary, savings_cube
 from kommuneokonomi.engine.savings import indicators_from_frame
-from kommuneokonomi.errors import InputErrors, Location
-from kommuneokonomi.national import data_frame, is_national, recalculate_national
-from kommuneokonomi.workbook import layout as L
+from kommuneokonomi.errors import InputErrors
+from kommuneokonomi.request import is_national
+from kommuneokonomi.service import recalculate
 from kommuneokonomi.workbook.fastread import CalamineBook
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -35,29 +35,19 @@ def test_all_means_national() -> None:
 
 def test_national_summary_equals_the_cube(national_book: tuple[Path, object]) -> None:
     path, national = national_book
-    book = CalamineBook(path)
-    raws = {s.name: book.read_table(s) for s in (L.DATA, L.KOMMUNER, L.INDIKATORER)}
-    result = recalculate_national(
-        data=raws["tblData"],
-        kommuner=raws["tblKommuner"],
-        indikatorer=raws["tblIndikatorer"],
-        referanse_1="snitt",
-        referanse_2="3. beste",
-        include_own=False,
-        settings_cell=Location(sheet="Innstillinger", cell="B2"),
-    )
+    summary = recalculate(CalamineBook(path)).national
+    assert summary is not None
     data = national.data.assign(verdi=pd.to_numeric(national.data["verdi"], errors="coerce"))  # type: ignore[attr-defined]
     expected = cube_sector_summary(
         savings_cube(
             data,
             indicators_from_frame(national.indikatorer),  # type: ignore[attr-defined]
             national.kommuner.set_index("kommune")["gruppe"],  # type: ignore[attr-defined]
+            years=[national.year],  # type: ignore[attr-defined]
         )
     )
-    pd.testing.assert_frame_equal(
-        result.summary.reset_index(drop=True), expected.reset_index(drop=True)
-    )
-    assert result.summary["kommune"].nunique() == 356
+    pd.testing.assert_frame_equal(summary.reset_index(drop=True), expected.reset_index(drop=True))
+    assert summary["kommune"].nunique() == 356
 
 
 def test_column_wise_validation_names_cells(
@@ -73,7 +63,7 @@ def test_column_wise_validation_names_cells(
     ws["D11"] = "1 234,5"  # a number as text: accepted
     wb.save(bad)
     with pytest.raises(InputErrors) as exc:
-        data_frame(CalamineBook(bad).read_table(L.DATA))
+        recalculate(CalamineBook(bad))
     text = str(exc.value)
     for cell in ("D5", "B7", "D9"):
         assert f"arket 'Data', celle {cell}" in text
