@@ -69,8 +69,14 @@ def books(draw: st.DrawFn) -> tuple[Book, list[str]]:
         refs = [
             draw(
                 st.sampled_from(
-                    ["", "snitt", "median", "-", f"{draw(st.integers(1, n - 1))}. beste"]
-                    + [draw(st.sampled_from(members))]
+                    [
+                        "",
+                        "snitt",
+                        "median",
+                        "-",
+                        f"{draw(st.integers(1, n - 1))}. beste",
+                        draw(st.sampled_from(members)),
+                    ]
                 )
             )
             for _ in range(2)
