@@ -265,6 +265,31 @@ def test_years_restrict_the_cube() -> None:
     pd.testing.assert_frame_equal(data_years, _hand_cube())
 
 
+def test_an_indicator_twice_with_different_references() -> None:
+    data = pd.DataFrame(
+        [(k, 2020, "kost", v) for k, v in HAND.items()] + [(k, 2020, "n", 100.0) for k in HAND],
+        columns=["kommune", "aar", "indikator", "verdi"],
+    )
+    line = {
+        "indikator": "kost",
+        "navn": "K",
+        "sektor": "S",
+        "beste": "lav",
+        "beregning": "absolutt",
+        "volum": "n",
+    }
+    spec = indicators_from_frame(pd.DataFrame([line]))[0]
+    specs = [spec, replace(spec, referanse_1="median", referanse_2="B")]
+    cube = savings_cube(data, specs, pd.Series({k: "G" for k in HAND}))
+    a = cube[cube["kommune"] == "A"]
+    assert list(a["referanse_1"]) == [pytest.approx(29 / 3), 9.0]
+    assert list(a["ref_2_label"]) == ["3. beste", "B"]
+    table = savings_table(
+        data, specs, SavingsSettings(egen_kommune="A", aar=2020, kommuner=tuple(HAND))
+    )
+    assert list(table["referanse_2"]) == [12.0, 8.0]  # 3rd best of 8, 9, 12; B
+
+
 def test_n_below_one_is_an_error() -> None:
     with pytest.raises(InputError) as info:
         _hand_cube(referanse_2="0. beste")

@@ -166,12 +166,14 @@ def savings_cube(
         n_peers = np.zeros(values.shape, dtype=np.int64)
         labels = np.empty(len(indicators), dtype=object)
         for spec in dict.fromkeys(specs[i]):
-            cols = np.array([j for j, s in enumerate(specs[i]) if s == spec], dtype=np.int64)
-            labels[cols] = _label(spec, grid, mean)
+            cols = [j for j, s in enumerate(specs[i]) if s == spec]
+            # one spec for every line (the usual case): a view, not a copy
+            sel = slice(None) if len(cols) == len(indicators) else np.array(cols, dtype=np.int64)
+            labels[sel] = _label(spec, grid, mean)
             if spec.kind == "ingen":
                 continue
-            r, w, n = _reference(grid, spec, cols, mean)
-            ref[:, :, cols], who[:, :, cols], n_peers[:, :, cols] = r, w, n
+            r, w, n = _reference(grid, spec, sel, mean)
+            ref[:, :, sel], who[:, :, sel], n_peers[:, :, sel] = r, w, n
         with np.errstate(over="ignore", invalid="ignore"):
             gap = (values - ref) * sign
             gap = np.where(
@@ -282,17 +284,24 @@ class _Grid:
         y_idx = np.array([y_of.get(int(y), -1) for y in y_uniques] + [-1], dtype=np.int64)[y_codes]
         verdi = pd.to_numeric(data["verdi"], errors="coerce").to_numpy(dtype=float)
         shape = (len(grid.kommuner), len(grid.years))
+        # each row's (kommune, year) cell as one flat number; -1 for a year not asked for
+        cell = np.where(y_idx >= 0, k_idx * len(grid.years) + y_idx, -1)
 
         def dense(ids: list[str]) -> np.ndarray:
             col = {ind: n for n, ind in enumerate(ids)}
             # -1 for an indicator not asked for (and for a missing id, code -1)
             j = np.array([col.get(u, -1) for u in i_uniques] + [-1], dtype=np.int64)[i_codes]
-            mask = (j >= 0) & (y_idx >= 0)
+            rows = np.flatnonzero((j >= 0) & (cell >= 0))
             arr = np.full((*shape, len(ids)), np.nan)
-            arr[k_idx[mask], y_idx[mask], j[mask]] = verdi[mask]
+            arr.reshape(-1)[cell[rows] * len(ids) + j[rows]] = verdi[rows]
             return arr
 
-        grid.values = dense(grid.indicators)
+        # an indicator may be asked for twice (two lines with different references)
+        unique_ids = list(dict.fromkeys(grid.indicators))
+        grid.values = dense(unique_ids)
+        if len(unique_ids) < len(grid.indicators):
+            at = {ind: n for n, ind in enumerate(unique_ids)}
+            grid.values = grid.values[:, :, [at[ind] for ind in grid.indicators]]
         vol_of = {v: n for n, v in enumerate(volume_ids)}
         grid.volumes = dense(volume_ids)[:, :, [vol_of[s.volum] for s in indicators]]
         if weight is not None and weight in set(i_uniques):
@@ -316,7 +325,7 @@ def _label(spec: ReferenceSpec, grid: _Grid, mean: MeanOptions) -> str:
 
 
 def _reference(
-    grid: _Grid, spec: ReferenceSpec, cols: np.ndarray, mean: MeanOptions
+    grid: _Grid, spec: ReferenceSpec, cols: slice | np.ndarray, mean: MeanOptions
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Reference values, the index of the municipality supplying them (-1: none) and the
     number of valued peers, for the indicator columns ``cols`` of every (kommune, year); one
@@ -372,26 +381,24 @@ def _mean(
     """The (weighted) mean of the counted values of the others (of all, with include_own)."""
     count = counted.sum(axis=0)
     n = np.broadcast_to(count, v.shape) if include_own else count[None] - counted
-    if weights is None:
-        w = counted.astype(float)
-        bad = None
-    else:
+
+    def peers_sum(x: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(x.sum(axis=0), v.shape) if include_own else _others(x)
+
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        if weights is None:
+            # sum / count, as pandas' mean
+            top = peers_sum(np.where(counted, v, 0.0))
+            return np.where(n > 0, top / np.maximum(n, 1), np.nan), n
         good = weights > 0  # NaN is not positive
-        bad = counted & ~good
         w = np.where(counted & good, weights, 0.0)
-    x = np.where(w > 0, v, 0.0) * w
-    if include_own:
-        top = np.broadcast_to(x.sum(axis=0), v.shape)
-        bottom = np.broadcast_to(w.sum(axis=0), v.shape)
-    else:
-        top, bottom = _others(x), _others(w)
-    with np.errstate(invalid="ignore", divide="ignore"):
+        top = peers_sum(np.where(w > 0, v, 0.0) * w)
+        bottom = peers_sum(w)
         ref = np.where(n > 0, top / np.where(bottom > 0, bottom, np.nan), np.nan)
-    if bad is not None:
-        n_bad = bad.sum(axis=0)[None]
-        n_bad = n_bad if include_own else n_bad - bad
-        ref = np.where(n_bad > 0, np.nan, ref)
-    return ref, n
+    bad = counted & ~good
+    n_bad = bad.sum(axis=0)[None]
+    n_bad = n_bad if include_own else n_bad - bad
+    return np.where(n_bad > 0, np.nan, ref), n
 
 
 def _median(
