@@ -14,11 +14,14 @@ Usage: ``python benchmarks/generate.py OUT.xlsx [--scale 0.1] [--seed 1]``
 from __future__ import annotations
 
 import argparse
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from kommuneokonomi.workbook.layout import TableSpec
 
 N_KOMMUNER = 356
 N_GROUPS = 16
@@ -128,9 +131,17 @@ def generate(*, scale: float = 1.0, seed: int = 1) -> National:
 
 
 def write_workbook(
-    national: National, path: Path, *, own: str | None = None, one_group: str | None = None
+    national: National,
+    path: Path,
+    *,
+    own: str | None = None,
+    one_group: str | None = None,
+    writer: str = "xlsxwriter",
 ) -> Path:
-    """Write the dataset as a savings workbook (the contract's named tables) with XlsxWriter.
+    """Write the dataset as a savings workbook (the contract's named tables).
+
+    ``writer`` is ``xlsxwriter`` (shared strings, as Excel stores text) or ``openpyxl``
+    (inline strings per cell, as a user's script would save it).
 
     By default ``Egen kommune`` is ``Alle`` with a blank ``Sammenligningsgruppe``: every
     municipality against its own (KOSTRA-like) group. ``own`` sets one municipality instead;
@@ -165,6 +176,8 @@ def write_workbook(
         ),
         (L.DATA, national.data[["kommune", "aar", "indikator", "verdi"]].values.tolist()),
     ]
+    if writer == "openpyxl":
+        return _write_openpyxl(tables, path)
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": False, "strings_to_numbers": False})
     for spec, rows in tables:
         ws = wb.add_worksheet(spec.sheet)
@@ -185,14 +198,47 @@ def write_workbook(
     return path
 
 
+def _write_openpyxl(tables: list[tuple[TableSpec, list[list[object]]]], path: Path) -> Path:
+    """The same tables saved by openpyxl in write-only mode (a table per sheet)."""
+    import openpyxl
+    from openpyxl.worksheet.table import Table, TableStyleInfo
+
+    from kommuneokonomi.workbook.tables import cell_address
+
+    wb = openpyxl.Workbook(write_only=True)
+    for spec, rows in tables:
+        ws = wb.create_sheet(spec.sheet)
+        table = Table(
+            displayName=spec.name,
+            ref=f"A1:{cell_address(max(len(rows), 1) + 1, len(spec.columns))}",
+        )
+        table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+        table._initialise_columns()
+        for column, c in zip(table.tableColumns, spec.columns, strict=True):
+            column.name = c.header
+        with warnings.catch_warnings():  # the columns are named above, as write-only needs
+            warnings.simplefilter("ignore", UserWarning)
+            ws.add_table(table)
+        ws.append(spec.headers)
+        for row in rows:
+            ws.append([None if v == "" else v for v in row])
+        if not rows:
+            ws.append([None] * len(spec.columns))
+    wb.save(path)
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--writer", choices=("xlsxwriter", "openpyxl"), default="xlsxwriter")
+    parser.add_argument("--egen", help="one municipality instead of Alle")
+    parser.add_argument("--en-gruppe", help="every municipality in this one group")
     args = parser.parse_args()
     national = generate(scale=args.scale, seed=args.seed)
-    write_workbook(national, args.out)
+    write_workbook(national, args.out, own=args.egen, one_group=args.en_gruppe, writer=args.writer)
     print(f"{args.out}: {len(national.data)} rader i tblData")
 
 

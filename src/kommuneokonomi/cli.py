@@ -29,7 +29,6 @@ from .engine.format import mnok, number
 from .errors import KommuneokonomiError, LayoutError, Location
 from .report import text_table
 from .service import Recalculation, recalculate
-from .workbook.build import build_all, save_reproducible, template
 from .workbook.fastread import CalamineBook
 from .workbook.files import (
     FileBook,
@@ -236,6 +235,8 @@ def _cmd_new(args: argparse.Namespace) -> int:
         )
     try:
         with atomic_target(target) as tmp:
+            from .workbook.build import save_reproducible, template  # openpyxl: only here
+
             save_reproducible(template(args.type), tmp)
     except OSError as exc:
         raise write_error(exc, target) from exc
@@ -246,6 +247,8 @@ def _cmd_new(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     folder = Path(args.mappe)
     folder.mkdir(parents=True, exist_ok=True)
+    from .workbook.build import build_all  # openpyxl: only here
+
     build_all(folder)
     savings, saved_s = _recalc(folder / SAVINGS_EXAMPLE, None)
     budget, saved_b = _recalc(folder / BUDGET_EXAMPLE, None)
