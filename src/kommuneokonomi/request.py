@@ -24,11 +24,10 @@ Names are matched without regard to case, Unicode form or invisible characters
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .engine.references import MeanOptions, ReferenceSpec
+from .engine.references import MeanOptions, ReferenceSpec, name_key
 from .engine.savings import SavingsSettings
 from .errors import InputError, InputErrors, KommuneokonomiError, Location
 from .workbook.tables import ReadTable
@@ -40,17 +39,6 @@ ALL = frozenset({"alle", "alle kommuner"})
 
 YES = frozenset({"ja", "j", "yes", "true", "sann", "1"})
 NO = frozenset({"nei", "n", "no", "false", "usann", "0", ""})
-
-# zero-width space/joiners, word joiner, BOM and soft hyphen: invisible in a cell
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
-
-
-def name_key(value: object) -> str:
-    """The key two names are compared by: NFC form, no invisible characters, spaces collapsed,
-    case folded. ``'Bergen\\u200b'``, ``' bergen '`` and ``'BERGEN'`` are the same name."""
-    text = unicodedata.normalize("NFC", "" if value is None else str(value))
-    return " ".join(text.translate(_INVISIBLE).split()).casefold()
-
 
 def is_national(own: object) -> bool:
     """Whether a value of ``Egen kommune`` asks for every municipality."""

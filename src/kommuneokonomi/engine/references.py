@@ -94,10 +94,16 @@ class MeanOptions:
     weighted: bool = False
 
 
+# zero-width space/joiners, word joiner, BOM and soft hyphen: invisible in a cell
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+
+
 def name_key(name: object) -> str:
-    """What two spellings of one municipality have in common: Unicode form (NFC), case and
-    surrounding spaces do not count, so ``" bergen"`` names Bergen."""
-    return unicodedata.normalize("NFC", str(name)).strip().casefold()
+    """What two spellings of one municipality have in common: Unicode form (NFC), invisible
+    characters, runs of spaces and case do not count, so ``" bergen"``, ``"BERGEN"`` and
+    ``"Bergen\u200b"`` all name Bergen. The one answer to "is this the same name?"."""
+    text = unicodedata.normalize("NFC", "" if name is None else str(name))
+    return " ".join(text.translate(_INVISIBLE).split()).casefold()
 
 
 def _peers(
