@@ -11,15 +11,113 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from enum import StrEnum
 
 __all__ = [
     "Context",
+    "ErrorCode",
     "InputError",
     "InputErrors",
     "KommuneokonomiError",
     "LayoutError",
     "Location",
 ]
+
+
+class ErrorCode(StrEnum):
+    """Every reason code an error can carry: a closed set, not free text.
+
+    A code is a stable, short Norwegian key (``ukjent_kommune``, ``mangler_verdi``) that tests,
+    the add-in and callers match on without parsing the message. Being a ``str``, a member
+    compares equal to its text, so ``code="ukjent_kommune"`` and ``ErrorCode.UKJENT_KOMMUNE``
+    are the same; an error made with a code outside this list fails at once (a bug, caught by
+    ``tests/unit/test_error_codes.py``, which also checks that every code written in the source
+    is listed here).
+    """
+
+    ARK_FINNES = "ark_finnes"
+    DUPLIKAT = "duplikat"
+    EXCEL_FEIL = "excel_feil"
+    FARLIG_XML = "farlig_xml"
+    FEIL = "feil"
+    FEIL_FILTYPE = "feil_filtype"
+    FIL_FINNES = "fil_finnes"
+    FIL_LAAST = "fil_laast"
+    FLERE_FEIL = "flere_feil"
+    FLERE_GRUPPER = "flere_grupper"
+    FOR_FAA_KOMMUNER = "for_faa_kommuner"
+    FOR_FAA_VERDIER = "for_faa_verdier"
+    FOR_STOR = "for_stor"
+    FOR_STORT_TALL = "for_stort_tall"
+    HAR_TABELLER = "har_tabeller"
+    IKKE_ENKELTVERDI = "ikke_enkeltverdi"
+    IKKE_PLASS = "ikke_plass"
+    IKKE_POSITIV = "ikke_positiv"
+    IKKE_TABELL = "ikke_tabell"
+    IKKE_TALL = "ikke_tall"
+    INGEN_SKRIVETILGANG = "ingen_skrivetilgang"
+    INGEN_TABELL = "ingen_tabell"
+    KAN_IKKE_LESE = "kan_ikke_lese"
+    KRYPTERT_ELLER_XLS = "kryptert_eller_xls"
+    MANGLER_FIL = "mangler_fil"
+    MANGLER_FINANSIERING = "mangler_finansiering"
+    MANGLER_I_CACHE = "mangler_i_cache"
+    MANGLER_INDIKATOR = "mangler_indikator"
+    MANGLER_INNSTILLING = "mangler_innstilling"
+    MANGLER_KOLONNE = "mangler_kolonne"
+    MANGLER_KOMMUNE = "mangler_kommune"
+    MANGLER_LINJER = "mangler_linjer"
+    MANGLER_MAPPE = "mangler_mappe"
+    MANGLER_OPPGITT_SUM = "mangler_oppgitt_sum"
+    MANGLER_OVERSKRIFT = "mangler_overskrift"
+    MANGLER_TABELL = "mangler_tabell"
+    MANGLER_TABELLNAVN = "mangler_tabellnavn"
+    MANGLER_VERDI = "mangler_verdi"
+    MANGLER_VOLUM = "mangler_volum"
+    NEGATIV_VERDI = "negativ_verdi"
+    NULL_EGEN_VERDI = "null_egen_verdi"
+    ODS = "ods"
+    SAMMENSLATTE_CELLER = "sammenslatte_celler"
+    SKRIVEFEIL = "skrivefeil"
+    SSB_FOR_MANGE_FORESPORSLER = "ssb_for_mange_foresporsler"
+    SSB_FOR_STOR = "ssb_for_stor"
+    SSB_HTTP = "ssb_http"
+    SSB_TIDSAVBRUDD = "ssb_tidsavbrudd"
+    SSB_UFULLSTENDIG_SVAR = "ssb_ufullstendig_svar"
+    SSB_UGYLDIG_SVAR = "ssb_ugyldig_svar"
+    SSB_UTILGJENGELIG = "ssb_utilgjengelig"
+    TABELLNAVN_I_BRUK = "tabellnavn_i_bruk"
+    TOM_SERIE = "tom_serie"
+    TOM_TABELL = "tom_tabell"
+    UGYLDIG_AAR = "ugyldig_aar"
+    UGYLDIG_ADRESSE = "ugyldig_adresse"
+    UGYLDIG_BEREGNING = "ugyldig_beregning"
+    UGYLDIG_BESTE = "ugyldig_beste"
+    UGYLDIG_CACHE = "ugyldig_cache"
+    UGYLDIG_CELLE = "ugyldig_celle"
+    UGYLDIG_EKSEMPEL = "ugyldig_eksempel"
+    UGYLDIG_FAKTOR = "ugyldig_faktor"
+    UGYLDIG_FIL = "ugyldig_fil"
+    UGYLDIG_HENTING = "ugyldig_henting"
+    UGYLDIG_JA_NEI = "ugyldig_ja_nei"
+    UGYLDIG_N = "ugyldig_n"
+    UGYLDIG_RATE = "ugyldig_rate"
+    UGYLDIG_REFERANSE = "ugyldig_referanse"
+    UGYLDIG_TABELL = "ugyldig_tabell"
+    UGYLDIG_TALL = "ugyldig_tall"
+    UGYLDIG_TOLERANSE = "ugyldig_toleranse"
+    UGYLDIG_VEKT = "ugyldig_vekt"
+    UGYLDIG_VOLUM = "ugyldig_volum"
+    UKJENT_AAR = "ukjent_aar"
+    UKJENT_ARBEIDSBOK = "ukjent_arbeidsbok"
+    UKJENT_GRUPPE = "ukjent_gruppe"
+    UKJENT_INDIKATOR = "ukjent_indikator"
+    UKJENT_KOMMUNE = "ukjent_kommune"
+    UKJENT_RETNING = "ukjent_retning"
+    UKJENT_TYPE = "ukjent_type"
+    UKJENT_VARIGHET = "ukjent_varighet"
+    ULIK_LENGDE = "ulik_lengde"
+    UTFIL_ER_MAPPE = "utfil_er_mappe"
 
 
 @dataclass(frozen=True)
@@ -75,8 +173,8 @@ class KommuneokonomiError(Exception):
 
     Args:
         message: what is wrong, in Norwegian, quoting the offending value.
-        code: a short stable reason code (``ukjent_kommune``, ``mangler_verdi``, ...) that
-            tests and callers can match on without parsing text.
+        code: a reason code of :class:`ErrorCode` (or its text, e.g. ``ukjent_kommune``)
+            that tests and callers can match on without parsing text.
         context: kommune, indikator, år and column the problem concerns.
         location: sheet and cell (or file and line), added by the layer that knows it.
     """
@@ -85,12 +183,12 @@ class KommuneokonomiError(Exception):
         self,
         message: str,
         *,
-        code: str = "feil",
+        code: ErrorCode | str = ErrorCode.FEIL,
         context: Context | None = None,
         location: Location | None = None,
     ) -> None:
         self.message = message
-        self.code = code
+        self.code = ErrorCode(code)
         self.context = context or Context()
         self.location = location
         super().__init__(self.describe())

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from .engine.references import MeanOptions, ReferenceSpec, name_key
 from .engine.savings import SavingsSettings
-from .errors import InputError, InputErrors, KommuneokonomiError, Location
+from .errors import ErrorCode, InputError, InputErrors, KommuneokonomiError, Location
 from .workbook.tables import ReadTable
 
 __all__ = ["ALL", "SavingsRequest", "SettingsTable", "is_national", "name_key", "parse_request"]
@@ -73,7 +73,7 @@ class SettingsTable:
             return self.table.raw.location(None, 0)
         return self.table.cell(row, "verdi")
 
-    def error(self, key: str, message: str, code: str) -> InputError:
+    def error(self, key: str, message: str, code: ErrorCode | str) -> InputError:
         if not self.has(key):
             return InputError(
                 f"innstillingen '{key}' mangler i tabellen {self.table.spec.name}; legg til en "
