@@ -16,9 +16,10 @@ from .engine.savings import IndicatorSpec, SavingsSettings, indicators_from_fram
 from .errors import InputError
 from .request import parse_request
 from .workbook import layout as L
-from .workbook.tables import RawTable, to_frame
+from .workbook.tables import RawTable, ReadTable, to_frame
 
 __all__ = ["SavingsExample", "load_asss_2007", "settings_from_pairs"]
+
 
 @dataclass(frozen=True)
 class SavingsExample:
@@ -36,32 +37,19 @@ def _read(name: str) -> pd.DataFrame:
         return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
 
 
+def _table(spec: L.TableSpec, rows: list[list[object]]) -> ReadTable:
+    """Rows from a CSV file read as the workbook's table ``spec``."""
+    raw = RawTable(name=spec.name, sheet=spec.sheet, top=1, left=1, headers=spec.headers, rows=rows)
+    return to_frame(raw, spec)
+
+
 def settings_from_pairs(pairs: dict[str, str], kommuner: pd.DataFrame) -> SavingsSettings:
     """:class:`SavingsSettings` from the ``Innstilling``/``Verdi`` pairs and the ``Kommuner``
     table (kommune, kommunenummer, gruppe), read by the same parser as a workbook's
     ``tblInnstillinger`` (:func:`kommuneokonomi.request.parse_request`)."""
-    settings = to_frame(
-        RawTable(
-            name=L.INNSTILLINGER.name,
-            sheet=L.INNSTILLINGER.sheet,
-            top=1,
-            left=1,
-            headers=L.INNSTILLINGER.headers,
-            rows=[[k, v] for k, v in pairs.items()],
-        ),
-        L.INNSTILLINGER,
-    )
-    groups = to_frame(
-        RawTable(
-            name=L.KOMMUNER.name,
-            sheet=L.KOMMUNER.sheet,
-            top=1,
-            left=1,
-            headers=L.KOMMUNER.headers,
-            rows=kommuner.reindex(columns=["kommune", "kommunenummer", "gruppe"]).values.tolist(),
-        ),
-        L.KOMMUNER,
-    )
+    settings = _table(L.INNSTILLINGER, [[k, v] for k, v in pairs.items()])
+    columns = [c.name for c in L.KOMMUNER.columns]
+    groups = _table(L.KOMMUNER, kommuner.reindex(columns=columns).values.tolist())
     request = parse_request(settings, groups)
     if request.egen_kommune is None:
         raise InputError("eksempelet gjelder én kommune, ikke 'Alle'", code="ugyldig_eksempel")
