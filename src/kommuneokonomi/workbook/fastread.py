@@ -117,7 +117,8 @@ class CalamineBook:
     damaged or hostile file is refused here, once, with FileBook's message. calamine passes
     over damage openpyxl refuses (a stray NUL byte, mismatched end tags), so the parts are
     parsed with expat too, in a thread beside calamine's reading of the sheets, which leaves
-    the GIL free: a national workbook (125 MB sheet; 2.5 s of expat) opens hardly slower.
+    the GIL free: a national workbook (a 125 MB sheet, 2.5 s of expat) opens and reads its
+    tblData in about 4.3 s instead of 3.7 s on two cores.
 
     Raises:
         LayoutError: the file is not a readable workbook, is damaged, or holds a DTD.
