@@ -543,11 +543,8 @@ def run_memory_case(case: MemoryCase, sources: dict[str, dict[str, RawTable]]) -
     except KommuneokonomiError as exc:
         assert exc.describe().strip(), "an error without a message"
         return
-    if case.write:  # the output sheets can be written (and saved) whatever the data held
-        wb = Workbook()
-        for sheet in result.sheets:
-            files._write_sheet(wb, sheet, stamp="fuzz")
-        wb.save(io.BytesIO())
+    if case.write:  # the output sheets can be rendered (and saved) whatever the data held
+        files.render_outputs(result.sheets, io.BytesIO(), stamp="fuzz")
 
 
 # --- running -----------------------------------------------------------------------------------------

@@ -4,9 +4,9 @@
 the target (``os.replace``, atomic on one file system) only when it is complete and flushed. Two
 kinds of test:
 
-* in-process failure injection at each step between writing and replacing (the save itself,
-  patching the cached values, the rename; an exception, a Ctrl-C) -> the target's bytes are
-  unchanged and the temporary file is removed;
+* in-process failure injection at each step between writing and replacing (rendering the output
+  sheets, writing the package, the flush, the rename; an exception, a Ctrl-C) -> the target's
+  bytes are unchanged and the temporary file is removed;
 * a real process recalculating a large workbook in place, killed with SIGKILL at several moments
   (before, during and after the temporary file is written) -> the target always opens in
   openpyxl and is either byte-identical to the old file or a complete recalculated workbook.
@@ -29,9 +29,8 @@ import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
-from openpyxl.workbook.workbook import Workbook
 
-from kommuneokonomi.workbook import files
+from kommuneokonomi.workbook import files, package
 from kommuneokonomi.workbook.build import BUDGET_EXAMPLE, SAVINGS_EXAMPLE
 
 from .helpers import data_rows, digest, run_cli, temp_files
@@ -54,7 +53,7 @@ def _crash(*args: object, **kwargs: object) -> None:
 
 @pytest.mark.parametrize(
     "where",
-    ["Workbook.save", "patch_cached_values", "os.replace", "os.fsync", "KeyboardInterrupt"],
+    ["render_outputs", "package._write", "os.replace", "os.fsync", "KeyboardInterrupt"],
 )
 @pytest.mark.parametrize("in_place", [True, False], ids=["på stedet", "med -o"])
 def test_failure_between_writing_and_replacing(
@@ -65,10 +64,10 @@ def test_failure_between_writing_and_replacing(
         assert run_cli("recalc", book, "-o", target).code == 0  # an old result to keep
     old = digest(target)
     source = digest(book)
-    if where == "Workbook.save":
-        monkeypatch.setattr(Workbook, "save", _crash)
-    elif where == "patch_cached_values":
-        monkeypatch.setattr(files, "patch_cached_values", _crash)
+    if where == "render_outputs":
+        monkeypatch.setattr(files, "render_outputs", _crash)
+    elif where == "package._write":
+        monkeypatch.setattr(package, "_write", _crash)
     elif where == "os.replace":
         monkeypatch.setattr(files.os, "replace", _crash)
     elif where == "os.fsync":
@@ -78,7 +77,7 @@ def test_failure_between_writing_and_replacing(
         def interrupt(*args: object, **kwargs: object) -> None:
             raise KeyboardInterrupt
 
-        monkeypatch.setattr(files, "patch_cached_values", interrupt)
+        monkeypatch.setattr(package, "_write", interrupt)
     with pytest.raises((Crash, KeyboardInterrupt)):
         run_cli("recalc", book, *([] if in_place else ["-o", target]))
     assert digest(target) == old

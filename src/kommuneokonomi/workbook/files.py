@@ -4,15 +4,22 @@ Reading: named tables (ListObjects) are found by name on any sheet; values are r
 last calculated them (``data_only``), so a formula in an input cell counts as the number it
 shows.
 
-Writing: only the output sheets are replaced. They are rendered into a small fresh workbook
-and their parts transplanted into the original package (``package.py``): input sheets are
-never reloaded and their parts stay byte for byte as they were. The new file is written next
-to the target under a temporary name and then atomically renamed over it, so the target is
-always either the old or the new complete file.
+Writing: only the output sheets are replaced. Their description (:mod:`.output`) is planned
+(:func:`.output.plan_sheet`) and rendered by XlsxWriter into a small fresh workbook
+(:func:`render_outputs`), and the rendered parts are transplanted into the original package
+(``package.py``): input sheets are never reloaded and their parts stay byte for byte as they
+were. The new file is written next to the target under a temporary name and then atomically
+renamed over it, so the target is always either the old or the new complete file.
 
-openpyxl writes formulas without their cached result. Readers that do not recalculate (and
-the tests) would see an empty cell, so after saving, the engine's value is put into each
-formula cell we wrote (``<v>``); Excel recalculates on load anyway (``fullCalcOnLoad``).
+Cached values are written by construction: XlsxWriter's ``write_formula`` takes the engine's
+value with the formula, so a reader that does not recalculate (pandas, calamine, previews) sees
+the engine's sums; nothing is patched into the XML afterwards. Excel recalculates on load anyway
+(``fullCalcOnLoad``). A package the transplant refuses (e.g. Strict OOXML) is first re-saved by
+openpyxl and the same rendered sheets are transplanted into that copy
+(:func:`save_through_openpyxl`).
+
+Before anything is written, :func:`.output.check_table_names` refuses an output table whose
+name a table on another sheet already has (the same check the live writer makes).
 """
 
 from __future__ import annotations
@@ -25,27 +32,48 @@ import re
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import openpyxl
+import xlsxwriter  # type: ignore[import-untyped,unused-ignore]
 from defusedxml import DefusedXmlException
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.chart import BarChart, LineChart, Reference
-from openpyxl.formatting.rule import CellIsRule
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
+from xlsxwriter.exceptions import FileCreateError  # type: ignore[import-untyped,unused-ignore]
 
 from ..errors import LayoutError, Location
 from .layout import TableSpec
-from .package import PackageError, atomic_target, replace_output_sheets
+from .output import (
+    CHART_HEIGHT_CM,
+    CHART_WIDTH_CM,
+    STAMP_COLOR,
+    STATUS_COLORS,
+    TABLE_STYLE,
+    TITLE_SIZE,
+    ChartPlan,
+    ChartSpec,
+    Formula,
+    OutputSheet,
+    OutputTable,
+    Placement,
+    SheetPlan,
+    TablePlan,
+    check_table_names,
+    place_tables,
+    plan_sheet,
+    wraps,
+)
+from .package import PackageError, atomic_target, replace_output_sheets, workbook_names
 from .tables import Bounds, RawTable, cell_address, column_letter, table_body
 
 __all__ = [
+    "TABLE_STYLE",
     "ChartSpec",
     "FileBook",
     "Formula",
@@ -58,113 +86,15 @@ __all__ = [
     "os_reason",
     "patch_cached_values",
     "place_tables",
+    "render_outputs",
     "save_outputs",
+    "save_through_openpyxl",
     "write_error",
     "write_table",
 ]
 
-STATUS_FILLS = {
-    "OK": PatternFill("solid", fgColor="C6EFCE"),
-    "AVVIK": PatternFill("solid", fgColor="FFC7CE"),
-    "ADVARSEL": PatternFill("solid", fgColor="FFEB9C"),
-}
-TABLE_STYLE = "TableStyleMedium2"
 _TOP = Alignment(vertical="top")
 _TOP_WRAP = Alignment(wrap_text=True, vertical="top")
-
-
-@dataclass(frozen=True)
-class Formula:
-    """A formula cell and the value the engine computed for it (written as its cached value)."""
-
-    text: str
-    value: float | str | None
-
-
-@dataclass(frozen=True)
-class Placement:
-    """Where a written table sits (Excel row/column numbers)."""
-
-    top: int
-    left: int
-    n_rows: int
-    columns: tuple[str, ...]
-
-    def col(self, name: str) -> int:
-        return self.left + self.columns.index(name)
-
-    def cell(self, row: int, name: str, *, absolute: bool = False) -> str:
-        """Address of data row ``row`` (0-based) in column ``name``."""
-        letter, number = column_letter(self.col(name)), self.top + 1 + row
-        return f"${letter}${number}" if absolute else f"{letter}{number}"
-
-    def data_range(self, name: str) -> str:
-        """Absolute address of a column's data cells, e.g. ``$G$5:$G$19``."""
-        letter = column_letter(self.col(name))
-        return f"${letter}${self.top + 1}:${letter}${self.top + max(self.n_rows, 1)}"
-
-
-@dataclass
-class OutputTable:
-    """A table to write: the spec, the rows (engine column names) and optional formulas.
-
-    ``formulas`` receives the placements of the tables already written on the sheet (and its
-    own) and returns ``{(row, column): formula text}``; the frame's value is kept as the cached
-    result.
-    """
-
-    spec: TableSpec
-    frame: Any  # pandas.DataFrame with the spec's engine column names
-    formulas: Callable[[dict[str, Placement]], dict[tuple[int, str], str]] | None = None
-    beside: bool = False  # right of the sheet's first table (own columns) instead of below it
-
-
-@dataclass(frozen=True)
-class ChartSpec:
-    """A native Excel chart over a written table."""
-
-    kind: str  # "bar" or "line"
-    table: str
-    categories: str
-    series: tuple[str, ...]
-    title: str
-    y_title: str
-    anchor_column: int  # columns to the right of the table's left edge
-    skip_last_row: bool = False  # e.g. the Sum row of tblInnsparingSektor
-
-
-@dataclass
-class OutputSheet:
-    """An output sheet: title, tables written top to bottom, charts to the right."""
-
-    name: str
-    title: str
-    tables: list[OutputTable]
-    charts: list[ChartSpec] = field(default_factory=list)
-
-
-def place_tables(sheet: OutputSheet) -> list[Placement]:
-    """Where each table of ``sheet`` goes, exactly as the file adapter places them.
-
-    Tables go below each other from row 4 with three empty rows between them; a table with
-    ``beside=True`` goes right of the first table (one empty column between), stacked the
-    same way from row 4.
-    """
-    below, beside_top, beside_left = 4, 4, 1
-    placements: list[Placement] = []
-    for out in sheet.tables:
-        names = tuple(c.name for c in out.spec.columns)
-        n = len(out.frame)
-        if out.beside and placements:
-            top, left = beside_top, beside_left
-            beside_top += n + 4
-        else:
-            top, left = below, 1
-            below += n + 4
-        if not placements:
-            beside_left = left + len(names) + 1
-        placements.append(Placement(top=top, left=left, n_rows=n, columns=names))
-    return placements
 
 
 def write_table(
@@ -251,7 +181,6 @@ class FileBook:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self._values = _load(self.path, data_only=True)
-        self._formulas: Workbook | None = None
 
     @property
     def name(self) -> str:
@@ -287,22 +216,9 @@ class FileBook:
         save_outputs(self.path, sheets, target, stamp=stamp, fallback=self._save_with_openpyxl)
 
     def _save_with_openpyxl(self, sheets: list[OutputSheet], target: Path, *, stamp: str) -> None:
-        """The slow path: load everything with openpyxl, replace the output sheets, save all."""
-        if self._formulas is None:
-            # macros are carried over only where they may live: an .xlsm (openpyxl's keep_vba
-            # re-reads parts of the source package when saving, which a damaged .xlsx fails)
-            macros = self.path.suffix.lower() == ".xlsm"
-            self._formulas = _load(self.path, data_only=False, keep_vba=macros)
-        wb = self._formulas
-        cached: dict[str, dict[str, float | str | None]] = {}
-        for sheet in sheets:
-            cached[sheet.name] = _write_sheet(wb, sheet, stamp=stamp)
-        try:
-            with atomic_target(target) as tmp:
-                _save(wb, tmp, source=self.path)
-                patch_cached_values(tmp, cached)
-        except OSError as exc:
-            raise write_error(exc, target) from exc
+        """The slow path for a package the part writer refuses: see
+        :func:`save_through_openpyxl`."""
+        save_through_openpyxl(self.path, sheets, target, stamp=stamp)
 
 
 def save_outputs(
@@ -315,13 +231,26 @@ def save_outputs(
 ) -> None:
     """Write ``sheets`` as the output sheets of ``source`` into ``target``, atomically.
 
-    The output sheets are rendered into a small fresh workbook and their parts transplanted
-    into the source package (:mod:`kommuneokonomi.workbook.package`): every input part is
-    copied byte for byte and never reloaded, so a national workbook is written in a fraction
-    of a second. ``fallback(sheets, target, stamp=...)`` handles a package the part writer
-    refuses (e.g. Strict OOXML).
+    The output sheets are rendered by XlsxWriter into a small fresh workbook
+    (:func:`render_outputs`, formulas with the engine's values as their cached results) and
+    their parts transplanted into the source package (:mod:`kommuneokonomi.workbook.package`):
+    every input part is copied byte for byte and never reloaded, so a national workbook is
+    written in a fraction of a second.
+
+    Args:
+        source: the user's workbook; only read (it may be ``target``).
+        sheets: the output sheets, from the service.
+        target: where the result goes (.xlsx/.xlsm, the source's type).
+        stamp: the text of A1 on each output sheet.
+        fallback: ``fallback(sheets, target, stamp=...)`` writes a package the part writer
+            refuses (e.g. Strict OOXML); default :func:`save_through_openpyxl`.
+
+    Raises:
+        LayoutError: a bad target, the file is open in Excel, an output table's name is taken
+            by a table on another sheet (:func:`.output.check_table_names`), or the file could
+            not be written. ``target`` is then unchanged.
     """
-    target = Path(target)
+    source, target = Path(source), Path(target)
     _check_target(target, source=source)
     lock = excel_lock_file(target)
     if lock is not None:
@@ -331,23 +260,96 @@ def save_outputs(
             code="fil_laast",
             location=Location(file=target.name),
         )
-    book = openpyxl.Workbook()
-    default = book.active
-    if default is not None:
-        book.remove(default)
-    cached = {sheet.name: _write_sheet(book, sheet, stamp=stamp) for sheet in sheets}
+    try:
+        taken = workbook_names(source)
+    except PackageError:
+        taken = None  # a package the part writer cannot read: the fallback checks the names
+    if taken is not None:
+        check_table_names(sheets, taken, file=source.name)
     try:
         with tempfile.TemporaryDirectory(prefix="kommuneokonomi-") as folder:
             rendered = Path(folder) / "utdata.xlsx"
-            book.save(rendered)
-            patch_cached_values(rendered, cached)
+            render_outputs(sheets, rendered, stamp=stamp)
             replace_output_sheets(source, rendered, [s.name for s in sheets], target)
     except PackageError:
-        if fallback is None:
-            raise
-        fallback(sheets, target, stamp=stamp)
+        (fallback or partial(save_through_openpyxl, source))(sheets, target, stamp=stamp)
     except OSError as exc:
         raise write_error(exc, target) from exc
+
+
+def save_through_openpyxl(
+    source: Path,
+    sheets: Sequence[OutputSheet],
+    target: str | os.PathLike[str],
+    *,
+    stamp: str,
+) -> None:
+    """Write the output sheets of a package the part writer refuses (e.g. Strict OOXML, a
+    shape :mod:`.package` does not know), atomically.
+
+    openpyxl loads the whole workbook and saves it into a temporary copy, with each output
+    sheet emptied in its place: that copy is a package openpyxl wrote (transitional namespaces,
+    parts the transplant knows). The output sheets rendered by XlsxWriter, exactly as on the fast
+    path, are then transplanted into the copy. openpyxl never writes an output cell here, so
+    there is one renderer, and the formulas' cached values are written with the formulas
+    instead of being patched in afterwards. Slow for a large workbook (everything is parsed
+    and written again), and whatever openpyxl drops on loading (e.g. charts on input sheets)
+    is lost; the fast path is taken whenever the transplant accepts the package.
+
+    Raises:
+        LayoutError: the file cannot be read or saved again, an output table's name is taken
+            (:func:`.output.check_table_names`), or the result could not be written.
+    """
+    source, target = Path(source), Path(target)
+    # macros are carried over only where they may live: an .xlsm (openpyxl's keep_vba re-reads
+    # parts of the source package when saving, which a damaged .xlsx fails)
+    macros = source.suffix.lower() == ".xlsm"
+    wb = _load(source, data_only=False, keep_vba=macros)
+    check_table_names(sheets, _openpyxl_names(wb), file=source.name)
+    for sheet in sheets:
+        _empty_sheet(wb, sheet.name)
+    try:
+        with tempfile.TemporaryDirectory(prefix="kommuneokonomi-") as folder:
+            normalized = Path(folder) / f"normalisert{source.suffix.lower()}"
+            _save(wb, normalized, source=source)
+            rendered = Path(folder) / "utdata.xlsx"
+            render_outputs(sheets, rendered, stamp=stamp)
+            replace_output_sheets(normalized, rendered, [s.name for s in sheets], target)
+    except PackageError as exc:
+        raise LayoutError(
+            "filen kunne ikke skrives: arbeidsboken har en oppbygning som ikke støttes "
+            f"({exc}). Åpne den i Excel, lagre den som ny .xlsx og prøv igjen",
+            code="ugyldig_fil",
+            location=Location(file=source.name),
+        ) from exc
+    except OSError as exc:
+        raise write_error(exc, target) from exc
+
+
+def _openpyxl_names(wb: Workbook) -> dict[str, str | None]:
+    """The names of a workbook loaded by openpyxl, as :func:`.package.workbook_names` gives
+    them for a package: table name -> its sheet, defined name (any scope) -> None."""
+    names: dict[str, str | None] = dict.fromkeys(wb.defined_names, None)
+    for ws in wb.worksheets:
+        names.update(dict.fromkeys(getattr(ws, "defined_names", {}), None))
+    for ws in wb.worksheets:
+        for key in ws.tables:
+            table = ws.tables[key]
+            for name in (key, table.name, table.displayName):
+                if name:
+                    names[str(name)] = ws.title
+    return names
+
+
+def _empty_sheet(wb: Workbook, name: str) -> None:
+    """Replace the sheet ``name`` (found case-insensitively) by an empty one in its place and
+    with its visibility; the transplant then puts the rendered sheet there."""
+    for ws in wb.worksheets:
+        if ws.title.casefold() == name.casefold():
+            state, position = ws.sheet_state, wb.index(ws)
+            wb.remove(ws)
+            wb.create_sheet(ws.title, position).sheet_state = state
+            return
 
 
 def _save(wb: Workbook, tmp: Path, *, source: Path) -> None:
@@ -672,77 +674,207 @@ def _merged_ranges(ws: Worksheet) -> list[Bounds]:
     return [(m.min_col, m.min_row, m.max_col, m.max_row) for m in ws.merged_cells.ranges]
 
 
-def _write_sheet(wb: Workbook, sheet: OutputSheet, *, stamp: str) -> dict[str, float | str | None]:
-    """(Re)create one output sheet; returns the cached values of the formulas written."""
-    index = len(wb.sheetnames)
-    if sheet.name in wb.sheetnames:
-        index = wb.sheetnames.index(sheet.name)
-        wb.remove(wb[sheet.name])
-    ws = wb.create_sheet(sheet.name, index)
-    ws["A1"] = stamp
-    ws["A1"].font = Font(italic=True, color="666666")
-    ws["A2"] = sheet.title
-    ws["A2"].font = Font(bold=True, size=14)
-    placements: dict[str, Placement] = {}
-    cached: dict[str, float | str | None] = {}
-    for out, placement in zip(sheet.tables, place_tables(sheet), strict=True):
-        names = list(placement.columns)
-        top, left = placement.top, placement.left
-        rows: list[list[object]] = [
-            [rec.get(n) for n in names] for rec in out.frame.to_dict("records")
-        ]
-        placements[out.spec.name] = placement
-        if out.formulas is not None:
-            for (i, col), text in out.formulas(placements).items():
-                j = names.index(col)
-                value = _plain(rows[i][j])
-                formula = Formula(text, value if isinstance(value, int | float | str) else None)
-                rows[i][j] = formula
-                cached[placement.cell(i, col)] = formula.value
-        write_table(ws, out.spec, rows, top=top, left=left)
-        if "status" in names:
-            letter = column_letter(placement.col("status"))
-            area = f"{letter}{top + 1}:{letter}{top + max(len(rows), 1)}"
-            for status, fill in STATUS_FILLS.items():
-                ws.conditional_formatting.add(
-                    area,
-                    CellIsRule(operator="equal", formula=[f'"{status}"'], fill=fill),  # type: ignore[no-untyped-call]
-                )
-    ws.freeze_panes = "A5"
-    for chart in sheet.charts:
-        _add_chart(ws, chart, placements[chart.table])
-    return cached
+# --------------------------------------------------------------------------------------------
+# Rendering the output sheets (XlsxWriter)
+# --------------------------------------------------------------------------------------------
+
+_PIXELS_PER_CM = 96 / 2.54  # XlsxWriter sizes charts in pixels at 96 dpi
+# XlsxWriter adds Excel's cell padding (5 px, Calibri 11) to a width it is given in characters;
+# the layout's widths have always been stored as given, so the padding is taken off first.
+_PADDING_CHARACTERS = 5 / 7
 
 
-def _add_chart(ws: Worksheet, spec: ChartSpec, placement: Placement) -> None:
-    last = placement.top + placement.n_rows - (1 if spec.skip_last_row else 0)
-    if last <= placement.top:
-        return
-    chart = BarChart() if spec.kind == "bar" else LineChart()
-    if isinstance(chart, BarChart):
-        chart.type = "bar"
-    chart.title = spec.title
-    chart.y_axis.title = spec.y_title
-    chart.height, chart.width = 9, 18
-    for name in spec.series:
-        col = placement.col(name)
-        data = Reference(ws, min_col=col, min_row=placement.top, max_row=last)
-        chart.add_data(data, titles_from_data=True)
-    cat_col = placement.col(spec.categories)
-    chart.set_categories(Reference(ws, min_col=cat_col, min_row=placement.top + 1, max_row=last))
-    anchor = cell_address(placement.top, placement.left + spec.anchor_column)
-    ws.add_chart(chart, anchor)
+def render_outputs(
+    sheets: Sequence[OutputSheet], target: str | os.PathLike[str] | IO[bytes], *, stamp: str
+) -> None:
+    """Render the output sheets alone into a new workbook with XlsxWriter.
 
+    Each sheet is planned by :func:`.output.plan_sheet` and written cell by cell: the stamp in
+    A1 (italic, grey) and the title in A2 (bold, 14 pt); each table's header (bold, wrapped,
+    top-aligned) and rows with the column's number format, as a named Excel table
+    (``TABLE_STYLE``, row stripes); formulas with the engine's value as their cached result;
+    text always as text (never a formula or a number); conditional formats that colour the
+    ``Status`` cells; column widths, row heights, the first four rows frozen, and the charts.
+
+    Args:
+        sheets: the output sheets, written in this order.
+        target: a file path or a binary stream.
+        stamp: the text of A1 on each sheet.
+
+    Raises:
+        OSError: the target could not be written.
+    """
+    wb = xlsxwriter.Workbook(
+        os.fspath(target) if isinstance(target, os.PathLike) else target,
+        {
+            "in_memory": True,
+            # only the typed write_* methods are used; these keep text from ever turning into
+            # something else should the generic write() be used one day
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
+    formats = _Formats(wb)
+    for sheet in sheets:
+        _render_sheet(wb, plan_sheet(sheet, stamp=stamp), formats)
+    try:
+        wb.close()
+    except FileCreateError as exc:
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(cause, OSError):
+            raise cause from exc
+        raise OSError(str(exc)) from exc
+
+
+class _Formats:
+    """The XlsxWriter cell formats of the output sheets, one object per distinct format."""
+
+    def __init__(self, wb: Any) -> None:
+        self.wb = wb
+        self.stamp = wb.add_format({"italic": True, "font_color": STAMP_COLOR})
+        self.title = wb.add_format({"bold": True, "font_size": TITLE_SIZE})
+        self.header = wb.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+        # a differential format (conditional formats): the same colour as pattern foreground
+        # and background, so every reader (Excel, LibreOffice, openpyxl) finds it
+        self.status = {
+            text: wb.add_format({"pattern": 1, "bg_color": color, "fg_color": color})
+            for text, color in STATUS_COLORS.items()
+        }
+        self._cells: dict[tuple[str | None, bool], Any] = {}
+
+    def cell(self, number_format: str | None, *, wrap: bool) -> Any:
+        key = (number_format, wrap)
+        if key not in self._cells:
+            props: dict[str, object] = {"valign": "top"}
+            if number_format:
+                props["num_format"] = number_format
+            if wrap:
+                props["text_wrap"] = True
+            self._cells[key] = self.wb.add_format(props)
+        return self._cells[key]
+
+
+def _render_sheet(wb: Any, plan: SheetPlan, formats: _Formats) -> None:
+    ws = wb.add_worksheet(plan.name)
+    ws.write_string(0, 0, _text(plan.stamp), formats.stamp)
+    ws.write_string(1, 0, _text(plan.title), formats.title)
+    for col, chars in sorted(plan.widths.items()):
+        ws.set_column(col - 1, col - 1, max(chars - _PADDING_CHARACTERS, 0))
+    for row, points in sorted(plan.heights.items()):
+        ws.set_row(row - 1, points)
+    for table in plan.tables:
+        _render_table(ws, table, formats)
+    ws.freeze_panes(plan.frozen_rows, 0)
+    for chart in plan.charts:
+        _render_chart(wb, ws, plan.name, chart)
+
+
+def _render_table(ws: Any, t: TablePlan, formats: _Formats) -> None:
+    top, left = t.placement.top - 1, t.placement.left - 1  # XlsxWriter counts from 0
+    cell_formats = [formats.cell(c.number_format, wrap=wraps(c)) for c in t.spec.columns]
+    for i, row in enumerate(t.rows[: t.placement.n_rows]):  # the rest: an empty table's row
+        for j, value in enumerate(row):
+            _render_cell(ws, top + 1 + i, left + j, value, cell_formats[j])
+    columns = [{"header": c.header, "header_format": formats.header} for c in t.spec.columns]
+    done = ws.add_table(
+        top,
+        left,
+        t.bottom - 1,
+        t.right - 1,
+        {"name": t.spec.name, "style": TABLE_STYLE, "columns": columns},
+    )
+    if done != 0:  # XlsxWriter warns and refuses (bad name, duplicate header): a bug of ours
+        raise ValueError(f"XlsxWriter refused the table {t.spec.name} ({done})")
+    status = t.status_column
+    if status is not None:
+        for text, fmt in formats.status.items():
+            ws.conditional_format(
+                top + 1,
+                status - 1,
+                t.bottom - 1,
+                status - 1,
+                {"type": "cell", "criteria": "==", "value": f'"{text}"', "format": fmt},
+            )
+
+
+def _render_cell(ws: Any, row: int, col: int, value: object, fmt: Any) -> None:
+    if isinstance(value, Formula):
+        # the engine's value is the cached result; "" leaves it empty (never a false 0)
+        cached = "" if value.value is None else value.value
+        ws.write_formula(row, col, "=" + value.text, fmt, cached)
+    elif value is None:
+        ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, bool):
+        ws.write_boolean(row, col, value, fmt)
+    elif isinstance(value, int | float):
+        ws.write_number(row, col, value, fmt)
+    else:
+        ws.write_string(row, col, _text(str(value)), fmt)  # text from data is never a formula
+
+
+def _text(value: str) -> str:
+    # control characters cannot be stored in the file's XML: the same substitute as write_table
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+
+
+def _render_chart(wb: Any, ws: Any, sheet: str, plan: ChartPlan) -> None:
+    spec = plan.spec
+    chart = wb.add_chart({"type": "bar" if spec.kind == "bar" else "line"})
+    top, bottom = plan.top - 1, plan.bottom - 1
+    category = plan.category_column - 1
+    for col in plan.series_columns:
+        chart.add_series(
+            {
+                "name": [sheet, top, col - 1],
+                "categories": [sheet, top + 1, category, bottom, category],
+                "values": [sheet, top + 1, col - 1, bottom, col - 1],
+            }
+        )
+    chart.set_title({"name": spec.title})
+    # the value axis: horizontal in a bar chart (XlsxWriter's x axis), vertical in a line chart
+    (chart.set_x_axis if spec.kind == "bar" else chart.set_y_axis)({"name": spec.y_title})
+    chart.set_size(
+        {
+            "width": round(CHART_WIDTH_CM * _PIXELS_PER_CM),
+            "height": round(CHART_HEIGHT_CM * _PIXELS_PER_CM),
+        }
+    )
+    # moves with its cells but keeps its size, like the chart the live writer adds
+    ws.insert_chart(plan.anchor_row - 1, plan.anchor_column - 1, chart, {"object_position": 2})
+
+
+# --------------------------------------------------------------------------------------------
+# Cached values of a workbook openpyxl re-saved (the SSB fetch)
+# --------------------------------------------------------------------------------------------
 
 _SHEET = re.compile(r'<sheet [^>]*?name="([^"]+)"[^>]*?r:id="([^"]+)"')
 _REL = re.compile(
     r'<Relationship [^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"|'
     r'<Relationship [^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"'
 )
+_XML_ATTR = r"""\s+[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*')"""
+_CELL_START = re.compile(rf"<c((?:{_XML_ATTR})*)\s*(/?)>")
+_CELL_END = re.compile(r"</c\s*>")
+_FORMULA_ELEMENT = re.compile(r"<f(?:\s[^>]*?)?(?:/>|>.*?</f\s*>)", re.S)
+_ATTR_VALUE = re.compile(r"""\s([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
 
-def patch_cached_values(path: Path, cached: dict[str, dict[str, float | str | None]]) -> None:
-    """Put the engine's values into the ``<v>`` of the formula cells openpyxl left empty."""
+def patch_cached_values(path: Path, cached: Mapping[str, Mapping[str, float | str | None]]) -> None:
+    """Put cached values into formula cells of a workbook openpyxl saved (openpyxl writes
+    every formula without its result, as ``<v/>`` or ``<v></v>`` depending on whether lxml is
+    installed, or with no ``<v>`` at all).
+
+    The output sheets never need this (:func:`render_outputs` writes each formula with its
+    value); the SSB fetch does, to carry the cached results of the formulas in a workbook it
+    re-saves through openpyxl. Each ``<c>`` element of the given cells is found by its ``r``
+    attribute (attributes in any order, either quote) and its value rewritten after its
+    ``<f>``; cells without a formula, and None values, are left alone.
+
+    Args:
+        path: the workbook, rewritten in place.
+        cached: sheet name -> cell address (``B24``) -> value.
+    """
     if not any(cached.values()):
         return
     with zipfile.ZipFile(path) as zin:
@@ -755,36 +887,50 @@ def patch_cached_values(path: Path, cached: dict[str, dict[str, float | str | No
         rid, target = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
         targets[rid] = target.lstrip("/") if target.startswith("/") else "xl/" + target
     for sheet_name, rid in _SHEET.findall(workbook):
-        sheet_name = _unescape(sheet_name)
-        values = cached.get(sheet_name)
+        values = cached.get(_unescape(sheet_name))
         if not values:
             continue
         part = targets[rid]
-        xml = parts[part].decode("utf-8")
-        for address, value in values.items():
-            xml = _set_cached(xml, address, value)
-        parts[part] = xml.encode("utf-8")
+        parts[part] = _set_cached_values(parts[part].decode("utf-8"), values).encode("utf-8")
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
         for info, _ in items:
             zout.writestr(info, parts[info.filename])
 
 
-def _set_cached(xml: str, address: str, value: float | str | None) -> str:
-    pattern = re.compile(rf'<c r="{address}"([^>]*)><f>(.*?)</f><v ?/>(</c>)')
-    if value is None:
-        return xml
-    if isinstance(value, str):
-        text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        return pattern.sub(
-            lambda m: f'<c r="{address}"{m.group(1)} t="str"><f>{m.group(2)}</f><v>{text}</v></c>',
-            xml,
-            count=1,
-        )
-    return pattern.sub(
-        lambda m: f'<c r="{address}"{m.group(1)}><f>{m.group(2)}</f><v>{float(value)!r}</v></c>',
-        xml,
-        count=1,
-    )
+def _set_cached_values(xml: str, values: Mapping[str, float | str | None]) -> str:
+    """``xml`` (a sheet part) with the cached values of the formula cells in ``values``."""
+    wanted = {address: value for address, value in values.items() if value is not None}
+    out: list[str] = []
+    done = 0
+    for m in _CELL_START.finditer(xml):
+        if m.start() < done or m.group(2) or not wanted:
+            continue
+        attrs = m.group(1)
+        value = wanted.get(_attr(attrs, "r") or "")
+        if value is None:
+            continue
+        close = _CELL_END.search(xml, m.end())
+        formula = _FORMULA_ELEMENT.search(xml, m.end(), close.start()) if close else None
+        if close is None or formula is None:
+            continue
+        del wanted[_attr(attrs, "r") or ""]
+        attrs = re.sub(r"""\st\s*=\s*(?:"[^"]*"|'[^']*')""", "", attrs)
+        if isinstance(value, str):
+            text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            cell = f'<c{attrs} t="str">{formula.group(0)}<v>{text}</v></c>'
+        else:
+            cell = f"<c{attrs}>{formula.group(0)}<v>{float(value)!r}</v></c>"
+        out += [xml[done : m.start()], cell]
+        done = close.end()
+    out.append(xml[done:])
+    return "".join(out)
+
+
+def _attr(attrs: str, name: str) -> str | None:
+    for m in _ATTR_VALUE.finditer(attrs):
+        if m.group(1) == name:
+            return m.group(2) if m.group(2) is not None else m.group(3)
+    return None
 
 
 def _unescape(text: str) -> str:

@@ -9,13 +9,14 @@ Reading: :class:`LiveBook` implements the :class:`~kommuneokonomi.service.BookRe
 (named tables found on any sheet, header and rows read in one ``Range.value`` call, Excel
 errors kept as text so the user is told which cell holds ``#DIV/0!``).
 
-Writing: :meth:`LiveBook.write_outputs` first turns every output sheet into a
-:class:`SheetPlan` (pure data: placements, the 2-D arrays with formulas, widths, formats), so
-that nothing is written unless all sheets could be planned; then it replaces each output sheet
-(deleted and added again at the same position, as the file adapter does), writes the stamp and
-title, each table as one array, makes it a named Excel table, and applies the formatting the
-engine supports. Tables sit exactly where :mod:`.files` puts them, so formulas and values are
-identical to a headless recalculation.
+Writing: :meth:`LiveBook.write_outputs` first turns every output sheet into the same
+:class:`~.output.SheetPlan` the file writer renders (:func:`.output.plan_sheet`: placements,
+cells with formulas, widths, heights, charts) and asks :func:`.output.check_table_names`
+whether an output table's name is taken, so that nothing is written unless all sheets could be
+planned; then it replaces each output sheet (deleted and added again at the same position, as
+the file adapter does), writes the stamp and title, each table as one array, makes it a named
+Excel table, and applies the formatting the engine supports. Tables sit exactly where the file
+writer puts them, so formulas and values are identical to a headless recalculation.
 
 What depends on the client (see :class:`Capabilities`):
 
@@ -36,7 +37,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from openpyxl.utils.cell import coordinate_from_string, range_boundaries
@@ -44,9 +45,25 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..errors import LayoutError, Location
 from .build import template
-from .files import TABLE_STYLE, ChartSpec, OutputSheet, Placement, place_tables
 from .layout import KINDS, TableSpec
-from .tables import EXCEL_ERRORS, RawTable, cell_address
+from .output import (
+    CHART_HEIGHT_CM,
+    CHART_WIDTH_CM,
+    STAMP_COLOR,
+    STATUS_COLORS,
+    TABLE_STYLE,
+    TITLE_SIZE,
+    ChartPlan,
+    Formula,
+    OutputSheet,
+    SheetPlan,
+    TablePlan,
+    check_table_names,
+    place_tables,
+    plan_sheet,
+    wraps,
+)
+from .tables import EXCEL_ERRORS, RawTable
 
 __all__ = [
     "STATUS_COLORS",
@@ -58,18 +75,15 @@ __all__ = [
     "TemplateSheet",
     "capabilities",
     "excel_value",
+    "live_values",
     "place_tables",
     "plan_sheet",
     "plan_template",
 ]
 
-#: Fill colours of the status cells (the same as the file adapter's ``STATUS_FILLS``).
-STATUS_COLORS = {"OK": "#C6EFCE", "AVVIK": "#FFC7CE", "ADVARSEL": "#FFEB9C"}
-_STAMP_COLOR = "#666666"
-_CHART_WIDTH = 510.0  # points: the file adapter's 18 x 9 cm
-_CHART_HEIGHT = 255.0
+_CHART_WIDTH = round(CHART_WIDTH_CM / 2.54 * 72)  # points
+_CHART_HEIGHT = round(CHART_HEIGHT_CM / 2.54 * 72)
 _CHART_TYPES = {"bar": "bar_clustered", "line": "line"}
-_FROZEN_ROWS = "1:4"  # stamp, title, blank row and the first table's header (files: "A5")
 
 # Text Excel would turn into something else when it is written as a value: a formula (=, +, -,
 # @), a number, date, time or percentage ("2004-2007", "1,5", "12.03.2019", "50 %"), a
@@ -164,107 +178,15 @@ def _points(characters: float) -> float:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TablePlan:
-    """One output table: where it goes and the 2-D array to write (header first).
-
-    ``values`` always has at least one data row (an Excel table needs one); formula cells hold
-    ``"=..."`` and text from data is escaped by :func:`excel_value`.
-    """
-
-    spec: TableSpec
-    placement: Placement
-    values: list[list[object]]
-
-    @property
-    def bottom(self) -> int:
-        return self.placement.top + len(self.values) - 1
-
-    @property
-    def right(self) -> int:
-        return self.placement.left + len(self.spec.columns) - 1
-
-    @property
-    def address(self) -> str:
-        top, left = self.placement.top, self.placement.left
-        return f"{cell_address(top, left)}:{cell_address(self.bottom, self.right)}"
-
-
-@dataclass(frozen=True)
-class ChartPlan:
-    """A native chart: its type, the series block (with headers), categories and anchor."""
-
-    spec: ChartSpec
-    chart_type: str
-    top: int
-    bottom: int
-    first_column: int
-    last_column: int
-    category_column: int
-    anchor: str
-
-
-@dataclass
-class SheetPlan:
-    """Everything to write on one output sheet."""
-
-    name: str
-    head: list[list[object]]  # [[stamp], [title]] for A1:A2
-    tables: list[TablePlan]
-    charts: list[ChartPlan] = field(default_factory=list)
-    widths: dict[int, float] = field(default_factory=dict)  # column -> characters
-
-
-def plan_sheet(sheet: OutputSheet, *, stamp: str) -> SheetPlan:
-    """The plan of one output sheet: values, formulas, placements, widths and charts."""
-    placements: dict[str, Placement] = {}
-    tables: list[TablePlan] = []
-    widths: dict[int, float] = {}
-    for out, placement in zip(sheet.tables, place_tables(sheet), strict=True):
-        names = list(placement.columns)
-        rows: list[list[object]] = [
-            [excel_value(rec.get(n)) for n in names] for rec in out.frame.to_dict("records")
-        ]
-        placements[out.spec.name] = placement
-        if out.formulas is not None:
-            for (i, name), text in out.formulas(placements).items():
-                rows[i][names.index(name)] = "=" + text
-        if not rows:  # an Excel table needs at least one data row
-            rows = [[None] * len(names)]
-        header: list[object] = [excel_value(c.header) for c in out.spec.columns]
-        tables.append(TablePlan(spec=out.spec, placement=placement, values=[header, *rows]))
-        for j, column in enumerate(out.spec.columns):
-            if column.width:
-                col = placement.left + j
-                widths[col] = max(column.width, widths.get(col, 0.0))
-    charts = [c for c in (_plan_chart(spec, placements) for spec in sheet.charts) if c]
-    return SheetPlan(
-        name=sheet.name,
-        head=[[excel_value(stamp)], [excel_value(sheet.title)]],
-        tables=tables,
-        charts=charts,
-        widths=widths,
-    )
-
-
-def _plan_chart(spec: ChartSpec, placements: dict[str, Placement]) -> ChartPlan | None:
-    placement = placements[spec.table]
-    last = placement.top + placement.n_rows - (1 if spec.skip_last_row else 0)
-    if last <= placement.top:
-        return None  # nothing to plot (the file adapter draws no chart either)
-    columns = sorted(placement.col(s) for s in spec.series)
-    if columns != list(range(columns[0], columns[0] + len(columns))):
-        return None  # a chart from non-adjacent columns needs per-series ranges
-    return ChartPlan(
-        spec=spec,
-        chart_type=_CHART_TYPES.get(spec.kind, "column_clustered"),
-        top=placement.top,
-        bottom=last,
-        first_column=columns[0],
-        last_column=columns[-1],
-        category_column=placement.col(spec.categories),
-        anchor=cell_address(placement.top, placement.left + spec.anchor_column),
-    )
+def live_values(table: TablePlan) -> list[list[object]]:
+    """A table's header and rows as the 2-D array handed to ``Range.value``: formulas as
+    ``"=..."`` text, everything else through :func:`excel_value`."""
+    header: list[object] = [excel_value(h) for h in table.header]
+    rows = [
+        ["=" + v.text if isinstance(v, Formula) else excel_value(v) for v in row]
+        for row in table.rows
+    ]
+    return [header, *rows]
 
 
 def _runs(items: Iterable[tuple[int, str | None]]) -> Iterator[tuple[int, int, str]]:
@@ -422,7 +344,8 @@ class LiveBook:
                 would refuse it); raised before anything is written.
         """
         plans = [plan_sheet(s, stamp=stamp) for s in sheets]
-        self._check_names(plans)
+        taken = {name: str(sheet.name) for name, (sheet, _) in self._tables().items()}
+        check_table_names(plans, taken, file=self.name)
         with self._screen_frozen():
             first = None
             for plan in plans:
@@ -521,19 +444,6 @@ class LiveBook:
         if caps.freeze_panes and plan.frozen_rows:
             sheet.freeze_panes.freeze_at(f"1:{plan.frozen_rows}")
 
-    def _check_names(self, plans: list[SheetPlan]) -> None:
-        replaced = {p.name.casefold() for p in plans}
-        for plan in plans:
-            for t in plan.tables:
-                found = self._tables().get(t.spec.name)
-                if found is not None and str(found[0].name).casefold() not in replaced:
-                    raise LayoutError(
-                        f"tabellnavnet {t.spec.name} er allerede brukt på arket "
-                        f"'{found[0].name}'; gi den tabellen et annet navn",
-                        code="tabellnavn_i_bruk",
-                        location=Location(file=self.name, sheet=str(found[0].name)),
-                    )
-
     def _fresh_sheet(self, name: str) -> Any:
         """An empty sheet ``name``: the old one is deleted and a new one added in its place
         (after the last sheet if there was none), like the file adapter does."""
@@ -551,13 +461,13 @@ class LiveBook:
         caps = self.caps
         sheet = self._fresh_sheet(plan.name)
         head = sheet.range((1, 1), (2, 1))
-        head.value = plan.head
+        head.value = [[excel_value(plan.stamp)], [excel_value(plan.title)]]
         if caps.formatting:
             stamp, title = sheet.range((1, 1)), sheet.range((2, 1))
             stamp.font.italic = True
-            stamp.font.color = _STAMP_COLOR
+            stamp.font.color = STAMP_COLOR
             title.font.bold = True
-            title.font.size = 14
+            title.font.size = TITLE_SIZE
         for t in plan.tables:
             self._write_table(sheet, t)
         if caps.formatting:
@@ -575,13 +485,13 @@ class LiveBook:
                 for first, last, _ in _runs(columns):
                     sheet.range((t.placement.top, first), (t.bottom, last)).columns.autofit()
         if caps.freeze_panes:
-            sheet.freeze_panes.freeze_at(_FROZEN_ROWS)
+            sheet.freeze_panes.freeze_at(f"1:{plan.frozen_rows}")
         return sheet
 
     def _write_table(self, sheet: Any, t: TablePlan) -> None:
         top, left, n = t.placement.top, t.placement.left, t.placement.n_rows
         whole = sheet.range((top, left), (t.bottom, t.right))
-        whole.value = t.values  # header, rows and formulas in one call
+        whole.value = live_values(t)  # header, rows and formulas in one call
         sheet.tables.add(source=whole, name=t.spec.name, table_style_name=TABLE_STYLE)
         if n:
             formats = ((left + j, c.number_format) for j, c in enumerate(t.spec.columns))
@@ -595,12 +505,12 @@ class LiveBook:
         header.vertical_alignment = "top"
         data = sheet.range((top + 1, left), (t.bottom, t.right))
         data.vertical_alignment = "top"
-        for name in t.placement.columns:
-            if name == "forklaring":
-                col = t.placement.col(name)
+        for j, column in enumerate(t.spec.columns):
+            if wraps(column):
+                col = left + j
                 sheet.range((top + 1, col), (t.bottom, col)).wrap_text = True
-        if "status" in t.placement.columns:
-            col = t.placement.col("status")
+        if t.status_column is not None:
+            col = t.status_column
             status = sheet.range((top + 1, col), (t.bottom, col))
             for text, color in STATUS_COLORS.items():
                 status.conditional_formats.add_cell_value(
@@ -609,11 +519,14 @@ class LiveBook:
         whole.rows.autofit()
 
     def _add_chart(self, sheet: Any, plan: ChartPlan) -> None:
-        source = sheet.range((plan.top, plan.first_column), (plan.bottom, plan.last_column))
+        columns = sorted(plan.series_columns)
+        if columns != list(range(columns[0], columns[0] + len(columns))):
+            return  # a chart from non-adjacent columns needs per-series ranges
+        source = sheet.range((plan.top, columns[0]), (plan.bottom, columns[-1]))
         chart = sheet.charts.add(
             width=_CHART_WIDTH,
             height=_CHART_HEIGHT,
-            chart_type=plan.chart_type,
+            chart_type=_CHART_TYPES.get(plan.spec.kind, "column_clustered"),
             source=source,
             plot_by="columns",
             anchor=sheet.range(plan.anchor),

@@ -3,8 +3,9 @@
 The slow way to write output sheets is to load the whole workbook with openpyxl and save it
 again: every input sheet is parsed and written anew (15-35 s for a national ``tblData``). This
 module works on the package (the zip of XML parts) instead. The output sheets are rendered by
-openpyxl into a *small* workbook of their own, and :func:`replace_output_sheets` moves those
-sheets (with their tables, drawings and charts) into a copy of the original package:
+XlsxWriter into a *small* workbook of their own (:func:`.files.render_outputs`, cached values of
+the formulas included), and :func:`replace_output_sheets` moves those sheets (with their tables,
+drawings and charts) into a copy of the original package:
 
 * every part of the original that does not belong to a replaced output sheet is copied with
   identical bytes: its compressed data are copied as they are, without unpacking them, so a
@@ -20,8 +21,8 @@ sheets (with their tables, drawings and charts) into a copy of the original pack
   original ``styles.xml`` (fonts, fills, borders, number formats, cell formats and
   differential formats; an identical entry already present is reused, so recalculating
   again and again does not grow the file). Existing entries keep their indices;
-* shared strings of the rendered sheets (openpyxl 3.1 writes inline strings anyway) are turned
-  into inline strings, so the original ``sharedStrings.xml`` is untouched;
+* shared strings of the rendered sheets (XlsxWriter writes them; openpyxl 3.1 writes inline
+  strings) are turned into inline strings, so the original ``sharedStrings.xml`` is untouched;
 * ``workbook.xml``, its relationships, ``[Content_Types].xml`` and ``styles.xml`` are changed by
   small text edits (or, for the relationship and content-type parts whose schema has nothing
   else in it, re-serialised), so namespace prefixes and ``mc:Ignorable`` declarations stay as
@@ -32,6 +33,9 @@ sheets (with their tables, drawings and charts) into a copy of the original pack
 
 A package this module does not understand raises :class:`PackageError`; the caller can fall
 back to the openpyxl path.
+
+:func:`workbook_names` lists the table and defined names of a package (and the sheet of each
+table), so a writer can refuse a clashing output table before anything is written.
 """
 
 from __future__ import annotations
@@ -55,7 +59,7 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree as SafeET
 
-__all__ = ["PackageError", "atomic_target", "replace_output_sheets"]
+__all__ = ["PackageError", "atomic_target", "replace_output_sheets", "workbook_names"]
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -69,6 +73,7 @@ REL_STYLES = REL_NS + "/styles"
 REL_CALC_CHAIN = REL_NS + "/calcChain"
 REL_SHARED_STRINGS = REL_NS + "/sharedStrings"
 REL_VBA = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
+REL_TABLE = REL_NS + "/table"
 
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 CT_TABLE = "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml"
@@ -127,8 +132,8 @@ def replace_output_sheets(
 
     Args:
         original: the user's workbook (.xlsx/.xlsm); only read. It may be ``target`` itself.
-        rendered: a small workbook written by openpyxl that holds (at least) the output sheets,
-            with cached values already patched into its formula cells.
+        rendered: a small workbook that holds (at least) the output sheets, written by
+            XlsxWriter (or openpyxl, LibreOffice: any writer of transitional SpreadsheetML).
         sheet_names: the output sheets, in the order new ones are appended.
         target: where the result goes; written to a temporary file beside it and renamed over
             it, so ``target`` is always either the old or the new complete file.
@@ -151,6 +156,49 @@ def replace_output_sheets(
         else:
             with open(original, "rb") as raw:
                 shutil.copyfileobj(raw, out)
+
+
+def workbook_names(path: Path) -> dict[str, str | None]:
+    """The names a new table must not take: every table's name and display name -> the sheet
+    that holds it, and every defined name (any scope) -> None.
+
+    Only ``workbook.xml``, the relationship parts and the table parts are read; the sheets'
+    cells are not.
+
+    Raises:
+        PackageError: the package cannot be read this way (the caller uses openpyxl instead).
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            pkg = _Package(zf)
+            workbook = pkg.workbook_part()
+            root = _parse(pkg.read(workbook), workbook)
+            _namespace_of(root, "workbook")
+            names: dict[str, str | None] = {
+                el.get("name") or "": None for el in root.iter(f"{{{MAIN_NS}}}definedName")
+            }
+            rels = {rel.id: rel for rel in pkg.rels(workbook)}
+            for entry in _sheets(root):
+                rel = rels.get(entry.rid)
+                part = pkg.find(rel.part) if rel is not None and rel.part is not None else None
+                if part is None:
+                    continue
+                for table_rel in pkg.rels(part):
+                    found = (
+                        pkg.find(table_rel.part)
+                        if table_rel.type == REL_TABLE and table_rel.part is not None
+                        else None
+                    )
+                    if found is None:
+                        continue
+                    table = _parse(pkg.read(found), found)
+                    for name in (table.get("name"), table.get("displayName")):
+                        if name:
+                            names[name] = entry.name
+    except (OSError, zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+        raise PackageError(f"the package cannot be read ({type(exc).__name__})") from exc
+    names.pop("", None)
+    return names
 
 
 @contextmanager
