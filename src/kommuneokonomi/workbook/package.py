@@ -41,6 +41,7 @@ table), so a writer can refuse a clashing output table before anything is writte
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import posixpath
 import re
@@ -685,19 +686,22 @@ def _tags(prefix: str, names: str) -> re.Pattern[str]:
     return re.compile(rf"<{re.escape(prefix)}({names})((?:{_ATTR})*)(\s*/?>)")
 
 
+@functools.cache
+def _number_attr(name: str) -> re.Pattern[str]:
+    """An attribute ``name`` (a regular expression) with a whole-number value."""
+    return re.compile(rf"""(\s{name}\s*=\s*)(["'])(\d+)\2""")
+
+
 def _numbers(attrs: str, name: str) -> list[int]:
-    return [int(m.group(3)) for m in re.finditer(rf"""(\s{name}\s*=\s*)(["'])(\d+)\2""", attrs)]
+    return [int(m.group(3)) for m in _number_attr(name).finditer(attrs)]
 
 
 def _renumber(attrs: str, name: str, mapping: Callable[[int], int]) -> str:
-    return re.sub(
-        rf"""(\s{name}\s*=\s*)(["'])(\d+)\2""",
-        lambda m: f'{m.group(1)}"{mapping(int(m.group(3)))}"',
-        attrs,
-    )
+    return _number_attr(name).sub(lambda m: f'{m.group(1)}"{mapping(int(m.group(3)))}"', attrs)
 
 
 _SHEET_STYLE_ATTRS = {"c": "s", "row": "s", "col": "style", "cfRule": "dxfId"}
+_SHARED_TYPE = re.compile(r"""(\st\s*=\s*)(["'])s\2""")  # t="s": a shared string cell
 _DXF_ATTR = r"\w*DxfId"
 
 
@@ -727,21 +731,23 @@ def _transform_sheet(
             rf"<{re.escape(prefix)}c((?:{_ATTR})*)\s*>(.*?)</{re.escape(prefix)}c\s*>", re.S
         )
         value = re.compile(rf"<{re.escape(prefix)}v\s*>\s*(\d+)\s*</{re.escape(prefix)}v\s*>")
+        contents: dict[int, str] = {}  # a string used by many cells is serialised once
 
         def inline(m: re.Match[str]) -> str:
             attrs = m.group(1)
-            if not re.search(r"""\st\s*=\s*(["'])s\1""", attrs):
+            if _SHARED_TYPE.search(attrs) is None:
                 return m.group(0)
             v = value.search(m.group(2))
             if v is None:
                 return m.group(0)
             index = int(v.group(1))
-            if not 0 <= index < len(shared):
-                raise PackageError(f"the rendered sheet uses a missing shared string {index}")
-            content = "".join(_serialize(child, prefix) for child in shared[index])
-            body = f"{m.group(2)[: v.start()]}<{prefix}is>{content}</{prefix}is>"
+            if index not in contents:
+                if not 0 <= index < len(shared):
+                    raise PackageError(f"the rendered sheet uses a missing shared string {index}")
+                contents[index] = "".join(_serialize(child, prefix) for child in shared[index])
+            body = f"{m.group(2)[: v.start()]}<{prefix}is>{contents[index]}</{prefix}is>"
             body += m.group(2)[v.end() :]
-            attrs = _set_attr(attrs, "t", "inlineStr")
+            attrs = _SHARED_TYPE.sub(r'\1"inlineStr"', attrs, count=1)
             return f"<{prefix}c{attrs}>{body}</{prefix}c>"
 
         xml = cell.sub(inline, xml)
