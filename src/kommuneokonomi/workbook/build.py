@@ -574,6 +574,11 @@ def reproducible_bytes(wb: Workbook) -> bytes:
     Document dates are set to :data:`FIXED_TIME` (openpyxl stamps the save time otherwise),
     the creator to :data:`CREATOR`, and the zip is rewritten with every entry dated
     1980-01-01, ``[Content_Types].xml`` first and the rest sorted by name, deflated.
+
+    The XML itself is openpyxl's, which serialises through lxml when lxml is installed (the
+    project's ``dev`` extra has it, so ``make`` and CI always do): the committed workbooks
+    are built there. Without lxml the same content comes out with other namespace
+    placement, which Excel reads alike.
     """
     props = wb.properties
     props.created = FIXED_TIME
