@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import __version__
 from .engine.balance import ADVARSEL, AVVIK
-from .errors import InputErrors, KommuneokonomiError
+from .errors import InputErrors, KommuneokonomiError, LayoutError
 from .service import Recalculation, recalculate
 from .workbook.files import now_stamp
 from .workbook.live import LiveBook
@@ -56,6 +56,7 @@ TITLE = "Kommuneøkonomi"
 #: At most this many problems are listed in a message box (a VBA MsgBox holds 1024 chars).
 MAX_LISTED = 8
 _MAX_LINE = 110
+_MAX_ONE = 800  # one problem, whole: a VBA MsgBox shows at most 1024 characters
 
 _T = TypeVar("_T")
 
@@ -92,12 +93,17 @@ def feilmelding(exc: KommuneokonomiError) -> str:
     """The Norwegian message box text for bad input: every problem with sheet and cell."""
     problems = list(exc) if isinstance(exc, InputErrors) else [exc]
     n = len(problems)
-    head = "1 feil i inndata" if n == 1 else f"{n} feil i inndata"
+    if n == 1 and isinstance(problems[0], LayoutError):
+        head = "arbeidsboken har ikke den formen beregningen trenger"
+    else:
+        head = "1 feil i inndata" if n == 1 else f"{n} feil i inndata"
     lines = [f"Beregningen ble stoppet: {head}. Ingenting er endret i arbeidsboken.", ""]
     for problem in problems[:MAX_LISTED]:
         text = problem.describe()
-        if len(text) > _MAX_LINE:
-            text = text[: _MAX_LINE - 3] + "..."
+        # one problem is shown whole (its message says what to do); many are cut to a line each
+        limit = _MAX_LINE if n > 1 else _MAX_ONE
+        if len(text) > limit:
+            text = text[: limit - 3] + "..."
         lines.append(f"- {text}")
     if n > MAX_LISTED:
         lines.append(f"... og {n - MAX_LISTED} feil til.")

@@ -264,4 +264,5 @@ def test_the_live_book_refuses_the_same_way(
         )
     assert prompt == macros.feilmelding(from_file.value)
     assert f"arket '{sheet} (2)'" in prompt
+    assert "Tabellutforming" in prompt  # what to do is shown, not cut off
     assert len(prompt) < 1024  # a VBA MsgBox shows at most 1024 characters
