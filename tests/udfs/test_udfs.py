@@ -503,6 +503,29 @@ def test_innsparingstabell_equals_the_button(
     assert_same_table(with_group, button_table)
 
 
+def test_innsparingstabell_with_alle_spills_the_national_table(
+    example: tuple[Path, dict[str, list[list[object]]]], button_table: list[list[object]]
+) -> None:
+    """'Egen kommune' = Alle: the national table, not '#FEIL: uventet feil (AssertionError)'."""
+    _, r = example
+    settings = [[k, "Alle" if str(k) == "Egen kommune" else v] for k, v in r["tblInnstillinger"]]
+    result = KO_INNSPARINGSTABELL(r["tblData"], r["tblIndikatorer"], settings, r["tblKommuner"])
+    assert isinstance(result, list), result
+    assert result[0] == L.INNSPARING_KOMMUNER.headers
+    rows = {(row[0], row[3]): (row[4], row[5]) for row in result[1:]}
+    group = {str(k) for k, _, g in r["tblKommuner"][1:] if g == "ASSS"}
+    assert len(group) == 10 and {k for k, _ in rows} == group  # every ASSS member
+    # Trondheim's national rows are its own table's sector sums (R Tabell 10 as computed)
+    own: dict[str, list[float]] = {}
+    for line in button_table[1:]:
+        sums = own.setdefault(str(line[0]), [0.0, 0.0])
+        sums[0] += float(line[6] or 0)
+        sums[1] += float(line[9] or 0)
+    for sector, (s1, s2) in own.items():
+        n1, n2 = rows.get(("Trondheim", sector), (0.0, 0.0))
+        assert abs(float(n1) - s1) < 1e-9 and abs(float(n2) - s2) < 1e-9, sector
+
+
 def test_innsparingstabell_shape(
     example: tuple[Path, dict[str, list[list[object]]]], button_table: list[list[object]]
 ) -> None:
