@@ -153,6 +153,10 @@ class Context:
     kolonne: str | None = None
     # The row's index label in the input DataFrame, so the workbook layer can find its cell.
     rad: int | None = None
+    # The input table ``rad`` and ``kolonne`` belong to (``tblData``, ``tblIndikatorer``):
+    # with all three the workbook layer names the cell without guessing. Not part of the
+    # text: the cell says it.
+    tabell: str | None = None
 
     def describe(self, *, column: bool = True) -> str:
         """Norwegian text; ``column=False`` leaves out the column (the cell already says it)."""
@@ -209,8 +213,8 @@ class KommuneokonomiError(Exception):
         return new
 
     def with_context(self, **changes: str | int | None) -> KommuneokonomiError:
-        """A copy with more domain context filled in (kommune, indikator, aar, kolonne, rad)."""
-        """A copy with more domain context filled in."""
+        """A copy with more domain context filled in (kommune, indikator, aar, kolonne, rad,
+        tabell)."""
         new = type(self).__new__(type(self))
         KommuneokonomiError.__init__(
             new,

@@ -33,12 +33,11 @@ from .engine.balance import (
 from .engine.keytable import key_figure_table
 from .engine.savings import (
     IndicatorSpec,
-    SavingsSettings,
     indicators_from_frame,
     savings_table,
     sector_totals,
 )
-from .engine.values import ERROR_COLUMN, clean_data
+from .engine.values import clean_data
 from .errors import (
     InputError,
     InputErrors,
@@ -49,6 +48,7 @@ from .errors import (
 from .national import national_output
 from .request import SavingsRequest, SettingsTable, parse_request
 from .workbook import layout as L
+from .workbook.locate import first_cell, locate, savings_fallback
 from .workbook.output import ChartSpec, OutputSheet, OutputTable, Placement
 from .workbook.tables import RawTable, ReadTable, to_frame
 
@@ -192,7 +192,7 @@ def _recalculate_savings(
             indicators = indicators_from_frame(indicators_t.frame)
         except KommuneokonomiError as exc:
             errors = list(exc) if isinstance(exc, InputErrors) else [exc]
-            problems += [_locate_indicator(e, indicators_t) for e in errors]
+            problems += [locate(e, tables, fallback=first_cell(indicators_t)) for e in errors]
     for name, what in ((L.INDIKATORER.name, "indikator"), (L.DATA.name, "verdi")):
         if name in tables and tables[name].frame.empty:
             problems.append(
@@ -209,11 +209,17 @@ def _recalculate_savings(
     assert request.egen_kommune is not None
     config = request.for_kommune(request.egen_kommune)
     data_t = tables[L.DATA.name]
-    locate = partial(_locate_savings, tables=tables, settings=request.settings, config=config)
-    with _located(locate):
+    place = partial(
+        _locate_savings,
+        tables=tables,
+        settings=request.settings,
+        egen_kommune=config.egen_kommune,
+        snitt_vekt=config.snitt_vekt,
+    )
+    with _located(place):
         lines = savings_table(data_t.frame, indicators, config)
     sectors = sector_totals(lines)
-    with _located(locate):
+    with _located(place):
         keys = key_figure_table(data_t.frame)
     sheet = OutputSheet(
         name="Innsparing",
@@ -271,7 +277,7 @@ def _recalculate_national(
     """Every municipality against its group (``Egen kommune`` = ``Alle``): the savings cube."""
     assert request.settings is not None
     data = tables[L.DATA.name]
-    with _located(partial(_locate_data, table=data)):
+    with _located(partial(_locate_savings, tables=tables, settings=request.settings)):
         frame = clean_data(data.frame)[["kommune", "aar", "indikator", "verdi"]]
     problems: list[KommuneokonomiError] = []
     known = set(frame["indikator"].unique())
@@ -294,15 +300,6 @@ def _recalculate_national(
     return Recalculation(kind="innsparing", sheets=result.sheets, national=result.summary)
 
 
-def _locate_data(err: KommuneokonomiError, *, table: ReadTable) -> KommuneokonomiError:
-    """A problem of one tblData row (bad year, duplicate, ...) gets its cell."""
-    row = err.context.rad
-    column = ERROR_COLUMN.get(err.code, "verdi")
-    if err.location is None and row is not None and (row, column) in table.cells:
-        return err.at(table.cell(row, column))
-    return err if err.location is not None else err.at(table.raw.location(None, 0))
-
-
 def _sector_formulas(n: int) -> Callable[[dict[str, Placement]], dict[tuple[int, str], str]]:
     """Sector rows as SUMIF over tblInnsparing, the Sum row as SUM over the sectors."""
 
@@ -322,100 +319,19 @@ def _sector_formulas(n: int) -> Callable[[dict[str, Placement]], dict[tuple[int,
     return build
 
 
-def _locate_indicator(err: KommuneokonomiError, table: ReadTable) -> KommuneokonomiError:
-    if err.location is not None:
-        return err
-    row = table.find_row(indikator=err.context.indikator) if err.context.indikator else None
-    if err.context.rad is not None:
-        row = err.context.rad
-    column = err.context.kolonne or {
-        "ugyldig_beste": "beste",
-        "ugyldig_beregning": "beregning",
-        "ugyldig_faktor": "faktor",
-        "mangler_volum": "volum",
-    }.get(err.code, "indikator")
-    if row is None or (row, column) not in table.cells:
-        return err.at(table.raw.location(None, 0))
-    return err.at(table.cell(row, column))
-
-
 def _locate_savings(
     err: KommuneokonomiError,
+    *,
     tables: dict[str, ReadTable],
     settings: SettingsTable,
-    config: SavingsSettings,
+    egen_kommune: str | None = None,
+    snitt_vekt: str | None = None,
 ) -> KommuneokonomiError:
-    """Find the cell an engine error is about."""
-    if err.location is not None:
-        return err
-    ctx = err.context
-    data, ind = tables["tblData"], tables["tblIndikatorer"]
-    column = ERROR_COLUMN.get(err.code, "verdi")
-    if ctx.rad is not None and (ctx.rad, column) in data.cells:
-        return err.at(data.cell(ctx.rad, column))
-    if err.code == "ugyldig_vekt":
-        row = data.find_row(kommune=ctx.kommune, indikator=config.snitt_vekt, aar=config.aar)
-        return err.at(data.cell(row, "verdi") if row is not None else settings.where("Snitt: vekt"))
-    if err.code in {"ugyldig_rate", "ikke_positiv"} and ctx.kommune and ctx.indikator:
-        row = data.find_row(kommune=ctx.kommune, indikator=ctx.indikator, aar=ctx.aar)
-        if row is not None:
-            return err.at(data.cell(row, "verdi"))
-    if (
-        err.code in {"ikke_tall", "duplikat", "mangler_verdi", "ugyldig_aar", "null_egen_verdi"}
-        and ctx.kommune
-    ):
-        match: dict[str, object] = {"kommune": ctx.kommune, "indikator": ctx.indikator or ""}
-        if ctx.aar is not None:
-            match["aar"] = ctx.aar
-        rows = data.find_rows(**match)
-        if rows:
-            return err.at(data.cell(rows[-1], "verdi"))
-        if err.code == "mangler_verdi" and ctx.indikator:
-            row = ind.find_row(indikator=ctx.indikator)
-            if row is not None:
-                return err.at(ind.cell(row, "indikator"))
-    if ctx.kolonne in {"referanse_1", "referanse_2"} and ctx.indikator:
-        # the indicator's own reference if it has one, else the setting it falls back on
-        row = ind.find_row(indikator=ctx.indikator)
-        if row is not None and str(ind.frame.at[row, ctx.kolonne] or "").strip():
-            return err.at(ind.cell(row, ctx.kolonne))
-        return err.at(settings.where("Referanse " + ctx.kolonne[-1]))
-    if err.code in {"ugyldig_volum", "for_stort_tall"} and ctx.indikator:
-        row = ind.find_row(indikator=ctx.indikator)
-        if row is not None:
-            volum = ind.frame.at[row, "volum"]
-            data_row = data.find_row(kommune=config.egen_kommune, indikator=volum, aar=config.aar)
-            return err.at(
-                data.cell(data_row, "verdi") if data_row is not None else ind.cell(row, "volum")
-            )
-    if err.code == "ukjent_indikator" and ctx.indikator and ctx.kolonne in {"indikator", "volum"}:
-        row = ind.find_row(indikator=ctx.indikator)
-        if row is not None:
-            return err.at(ind.cell(row, ctx.kolonne))
-    if err.code == "ukjent_indikator" and ctx.indikator:
-        for column in ("indikator", "volum"):
-            row = ind.find_row(**{column: ctx.indikator})
-            if row is not None:
-                return err.at(ind.cell(row, column))
-        return err.at(settings.where("Snitt: vekt"))
-    if err.code == "ukjent_kommune" and ctx.kommune:
-        if _eq(ctx.kommune, config.egen_kommune):
-            return err.at(settings.where("Egen kommune"))
-        row = tables["tblKommuner"].find_row(kommune=ctx.kommune)
-        if row is not None:
-            return err.at(tables["tblKommuner"].cell(row, "kommune"))
-    if ctx.indikator:
-        row = ind.find_row(indikator=ctx.indikator)
-        if row is not None:
-            column = (
-                "referanse_2"
-                if err.code in {"for_faa_kommuner", "ugyldig_referanse"}
-                else "indikator"
-            )
-            return err.at(ind.cell(row, column))
-    if ctx.aar is not None:
-        return err.at(settings.where("År"))
-    return err.at(data.raw.location(None, 0))
+    """A savings error at the cell it arose in (workbook/locate.py's rules)."""
+    fallback = savings_fallback(
+        err, tables, settings=settings, egen_kommune=egen_kommune, snitt_vekt=snitt_vekt
+    )
+    return locate(err, tables, fallback=fallback)
 
 
 def _eq(a: object, b: object) -> bool:
@@ -456,13 +372,14 @@ def _recalculate_budget(tables: dict[str, ReadTable]) -> Recalculation:
         except KommuneokonomiError as exc:
             errors = list(exc) if isinstance(exc, InputErrors) else [exc]
             for e in errors:
-                if row is not None and e.location is None:
+                # a check of one row (a sum, a revision, a target): that row's cell
+                fallback = first_cell(t)
+                if row is not None:
                     column = e.context.kolonne or ""
                     if column not in t.frame:
                         column = t.spec.columns[-1].name
-                    problems.append(e.at(t.cell(row, column)))
-                else:
-                    problems.append(_locate_budget(e, t))
+                    fallback = t.cell(row, column)
+                problems.append(locate(e, tables, fallback=fallback))
 
     sums, stated = tables["tblSummer"].frame, tables["tblOppgittSum"].frame
     for i, rec in enumerate(stated.to_dict("records")):
@@ -524,7 +441,11 @@ def _recalculate_budget(tables: dict[str, ReadTable]) -> Recalculation:
         try:
             balance_table = plan_balance_table(budget, tolerance=tolerance)
         except KommuneokonomiError as exc:
-            problems.append(_locate_budget(exc, tables["tblBudsjett"]))
+            errors = list(exc) if isinstance(exc, InputErrors) else [exc]
+            fallback = first_cell(tables["tblBudsjett"])
+            shown = {p.describe() for p in problems}  # plan_balance reported the same rows
+            located = [locate(e, tables, fallback=fallback) for e in errors]
+            problems += [e for e in located if e.describe() not in shown]
     measures = tables["tblTiltak"].frame
     if len(measures):
         guarded("tblTiltak", partial(one_off_financing, measures))
@@ -554,12 +475,14 @@ def _recalculate_budget(tables: dict[str, ReadTable]) -> Recalculation:
             )
         else:
             try:
-                summary = peer_table_summary(peer.dropna(subset=["verdi"]), own=own)
+                summary = peer_table_summary(peer, own=own, skip_missing=True)
             except KommuneokonomiError as exc:
                 if exc.code == "ukjent_kommune":
                     problems.append(settings.error("Egen kommune", exc.message, exc.code))
                 else:
-                    problems.append(_locate_budget(exc, tables["tblSammenligning"]))
+                    errors = list(exc) if isinstance(exc, InputErrors) else [exc]
+                    fallback = first_cell(tables["tblSammenligning"])
+                    problems += [locate(e, tables, fallback=fallback) for e in errors]
     InputErrors.raise_if_any(problems)
 
     check_frame = pd.DataFrame(
@@ -619,26 +542,3 @@ def _balance_formulas(n: int) -> Callable[[dict[str, Placement]], dict[tuple[int
         }
 
     return build
-
-
-def _locate_budget(err: KommuneokonomiError, table: ReadTable) -> KommuneokonomiError:
-    if err.location is not None:
-        return err
-    ctx = err.context
-    column = ctx.kolonne or ""
-    if column not in table.frame:
-        column = table.spec.columns[0].name
-    if ctx.rad is not None and (ctx.rad, column) in table.cells:
-        return err.at(table.cell(ctx.rad, column))
-    match: dict[str, object] = {}
-    if ctx.aar is not None and "aar" in table.frame:
-        match["aar"] = ctx.aar
-    if ctx.kommune and "kommune" in table.frame:
-        match["kommune"] = ctx.kommune
-    row = table.find_row(**match) if match else None
-    column = ctx.kolonne or ""
-    if column not in table.frame:
-        column = table.spec.columns[0].name
-    if row is None:
-        return err.at(table.raw.location(None, 0))
-    return err.at(table.cell(row, column))

@@ -34,6 +34,7 @@ from kommuneokonomi.engine.format import number
 
 # The number validation of keyfigures is shared so both modules word errors the same way.
 from kommuneokonomi.engine.keyfigures import _number, _number_error, _numbers, _tall
+from kommuneokonomi.engine.values import row_label
 from kommuneokonomi.errors import Context, InputError, InputErrors
 
 __all__ = [
@@ -51,6 +52,11 @@ __all__ = [
     "revision_balance",
     "sum_check",
 ]
+
+#: The input tables the checks read, so an error about one of their rows names its cell.
+BUDGET_TABLE = "tblBudsjett"
+MEASURES_TABLE = "tblTiltak"
+PEER_TABLE = "tblSammenligning"
 
 OK = "OK"
 AVVIK = "AVVIK"
@@ -170,7 +176,14 @@ def _text(value: object) -> str:
 
 def _label(index_label: object) -> int | None:
     """A row's index label as an int (the workbook layer maps it to a cell), else None."""
-    return index_label if isinstance(index_label, int) else None
+    return row_label(index_label)
+
+
+def _missing(value: object) -> bool:
+    """An empty value: None, pandas' missing markers or a float NaN."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
 
 
 def _budget_rows(budget: pd.DataFrame) -> list[tuple[int, float]]:
@@ -178,18 +191,37 @@ def _budget_rows(budget: pd.DataFrame) -> list[tuple[int, float]]:
     frame = _require_frame(budget, columns=("aar", "belop"), what="Budsjettet")
     errors: list[InputError] = []
     rows: list[tuple[int, float]] = []
+    labels: list[int | None] = []
     for rad, aar_raw, belop_raw in zip(frame.index, frame["aar"], frame["belop"], strict=True):
-        aar = _year(aar_raw, context=Context(kolonne="aar", rad=_label(rad)))
+        aar = _year(aar_raw, context=Context(kolonne="aar", rad=_label(rad), tabell=BUDGET_TABLE))
         if isinstance(aar, InputError):
             errors.append(aar)
             continue
         err = _number_error(
-            belop_raw, what="Beløpet", context=Context(aar=aar, kolonne="belop", rad=_label(rad))
+            belop_raw,
+            what="Beløpet",
+            context=Context(aar=aar, kolonne="belop", rad=_label(rad), tabell=BUDGET_TABLE),
         )
         if err is not None:
             errors.append(err)
             continue
         rows.append((aar, float(belop_raw)))
+        labels.append(_label(rad))
+    InputErrors.raise_if_any(errors)
+    # a year whose amounts add up beyond a float: name its largest amount
+    gross: dict[int, float] = {}
+    for aar, belop in rows:
+        gross[aar] = gross.get(aar, 0.0) + abs(belop)
+    for aar in sorted(a for a, total in gross.items() if not math.isfinite(total)):
+        k = max((k for k, (a, _) in enumerate(rows) if a == aar), key=lambda k: abs(rows[k][1]))
+        errors.append(
+            InputError(
+                f"Beløpene for {aar} summerer til et uendelig stort tall; det største er "
+                f"{_tall(rows[k][1])}. Sjekk beløpet.",
+                code="for_stort_tall",
+                context=Context(aar=aar, kolonne="belop", rad=labels[k], tabell=BUDGET_TABLE),
+            )
+        )
     InputErrors.raise_if_any(errors)
     return rows
 
@@ -446,7 +478,7 @@ def one_off_financing(measures: pd.DataFrame) -> list[CheckResult]:
                     f"Tiltaket '{tiltak}' har ukjent varighet {varighet_raw!r}; bruk "
                     "'varig' eller 'engangs'.",
                     code="ukjent_varighet",
-                    context=Context(kolonne="varighet", rad=_label(rad)),
+                    context=Context(kolonne="varighet", rad=_label(rad), tabell=MEASURES_TABLE),
                 )
             )
         if not fin:
@@ -455,13 +487,13 @@ def one_off_financing(measures: pd.DataFrame) -> list[CheckResult]:
                     f"Tiltaket '{tiltak}' mangler finansiering (f.eks. 'ramme', "
                     "'omprioritering', 'disposisjonsfond', 'kraftfond').",
                     code="mangler_finansiering",
-                    context=Context(kolonne="finansiering", rad=_label(rad)),
+                    context=Context(kolonne="finansiering", rad=_label(rad), tabell=MEASURES_TABLE),
                 )
             )
         err = _number_error(
             belop_raw,
             what=f"Beløpet for tiltaket '{tiltak}'",
-            context=Context(kolonne="belop", rad=_label(rad)),
+            context=Context(kolonne="belop", rad=_label(rad), tabell=MEASURES_TABLE),
         )
         if err is not None:
             errors.append(err)
@@ -594,7 +626,9 @@ def financial_rule(
 # --------------------------------------------------------------------------------------------
 
 
-def peer_table_summary(table: pd.DataFrame, *, own: str) -> pd.DataFrame:
+def peer_table_summary(
+    table: pd.DataFrame, *, own: str, skip_missing: bool = False
+) -> pd.DataFrame:
     """Summarise a peer table (e.g. the ASSS municipalities) year by year against one's own.
 
     S ("Trondheim og andre store kommuner ASSS") prints "Snitt ASSS" as the unweighted mean of
@@ -605,6 +639,9 @@ def peer_table_summary(table: pd.DataFrame, *, own: str) -> pd.DataFrame:
     Args:
         table: long format with columns ``kommune``, ``aar`` and ``verdi``, exactly one value
             per kommune and year (other columns are ignored).
+        skip_missing: leave out rows without a value (empty or NaN ``verdi``) instead of
+            reporting them; a year where the own municipality's row is such a row is still
+            reported, naming that row.
         own: the own municipality's name as written in ``kommune`` (case and surrounding
             spaces are ignored).
 
@@ -619,12 +656,22 @@ def peer_table_summary(table: pd.DataFrame, *, own: str) -> pd.DataFrame:
     frame = _require_frame(table, columns=("kommune", "aar", "verdi"), what="Tabellen")
     errors: list[InputError] = []
     rows: list[tuple[str, int, float]] = []
+    labels: list[int | None] = []
+    blank: dict[tuple[str, int], int | None] = {}  # rows left out: no value
     for rad, kommune_raw, aar_raw, verdi_raw in zip(
         frame.index, frame["kommune"], frame["aar"], frame["verdi"], strict=True
     ):
         kommune = " ".join(str(kommune_raw).split()) if _text(kommune_raw) else ""
+        if skip_missing and _missing(verdi_raw):
+            blank_year = _year(aar_raw, context=Context())
+            if kommune and not isinstance(blank_year, InputError):
+                blank.setdefault((kommune.casefold(), blank_year), _label(rad))
+            continue
         aar = _year(
-            aar_raw, context=Context(kommune=kommune or None, kolonne="aar", rad=_label(rad))
+            aar_raw,
+            context=Context(
+                kommune=kommune or None, kolonne="aar", rad=_label(rad), tabell=PEER_TABLE
+            ),
         )
         if not kommune:
             year = None if isinstance(aar, InputError) else aar
@@ -632,7 +679,9 @@ def peer_table_summary(table: pd.DataFrame, *, own: str) -> pd.DataFrame:
                 InputError(
                     "En rad mangler kommunenavn.",
                     code="mangler_kommune",
-                    context=Context(aar=year, kolonne="kommune", rad=_label(rad)),
+                    context=Context(
+                        aar=year, kolonne="kommune", rad=_label(rad), tabell=PEER_TABLE
+                    ),
                 )
             )
             continue
@@ -642,26 +691,38 @@ def peer_table_summary(table: pd.DataFrame, *, own: str) -> pd.DataFrame:
         err = _number_error(
             verdi_raw,
             what="Verdien",
-            context=Context(kommune=kommune, aar=aar, kolonne="verdi", rad=_label(rad)),
+            context=Context(
+                kommune=kommune, aar=aar, kolonne="verdi", rad=_label(rad), tabell=PEER_TABLE
+            ),
         )
         if err is not None:
             errors.append(err)
             continue
         rows.append((kommune, aar, float(verdi_raw)))
+        labels.append(_label(rad))
     InputErrors.raise_if_any(errors)
+    if not rows:
+        raise InputError("Tabellen har ingen rader med verdi.", code="tom_tabell")
 
-    seen: dict[tuple[str, int], int] = {}
-    for kommune, aar, _ in rows:
-        seen[(kommune, aar)] = seen.get((kommune, aar), 0) + 1
+    # per (kommune, year): its rows, so a duplicate names where the pair first appears
+    seen: dict[tuple[str, int], list[int | None]] = {}
+    for (kommune, aar, _), label in zip(rows, labels, strict=True):
+        seen.setdefault((kommune, aar), []).append(label)
     InputErrors.raise_if_any(
         InputError(
-            f"{kommune} har {count} verdier for {aar}; tabellen skal ha én verdi per kommune "
+            f"{kommune} har {len(at)} verdier for {aar}; tabellen skal ha én verdi per kommune "
             "og år.",
             code="duplikat",
-            context=Context(kommune=kommune, aar=aar),
+            context=Context(
+                kommune=kommune,
+                aar=aar,
+                kolonne="kommune",
+                rad=at[0],
+                tabell=None if at[0] is None else PEER_TABLE,
+            ),
         )
-        for (kommune, aar), count in seen.items()
-        if count > 1
+        for (kommune, aar), at in seen.items()
+        if len(at) > 1
     )
 
     names = sorted({k for k, _, _ in rows})
@@ -681,7 +742,13 @@ def peer_table_summary(table: pd.DataFrame, *, own: str) -> pd.DataFrame:
         InputError(
             f"{own_name} mangler verdi for {aar}, så året kan ikke sammenlignes.",
             code="mangler_verdi",
-            context=Context(kommune=own_name, aar=aar, kolonne="verdi"),
+            context=Context(
+                kommune=own_name,
+                aar=aar,
+                kolonne="verdi",
+                rad=blank.get((own_name.casefold(), aar)),
+                tabell=PEER_TABLE if blank.get((own_name.casefold(), aar)) is not None else None,
+            ),
         )
         for aar in sorted(by_year)
         if own_name not in by_year[aar]

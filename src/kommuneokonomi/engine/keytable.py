@@ -36,7 +36,7 @@ from .keyfigures import (
     real_growth,
     real_growth_from_levels,
 )
-from .values import clean_data, has_indicator
+from .values import DATA_TABLE, clean_data, has_indicator, row_label
 
 __all__ = ["DEFLATOR_KOMMUNE", "KEYTABLE_COLUMNS", "KEY_INDICATORS", "key_figure_table"]
 
@@ -76,7 +76,14 @@ def key_figure_table(data: pd.DataFrame) -> pd.DataFrame:
         (str(k), str(i)): g.set_index("aar")["verdi"].sort_index()
         for (k, i), g in clean.groupby(["kommune", "indikator"], sort=False)
     }
-    InputErrors.raise_if_any(_check_series(series))
+    # each value's input row, so a problem names its cell
+    data_rows = {
+        (str(k), str(i), int(y)): row_label(label)
+        for label, k, i, y in zip(
+            clean.index, clean["kommune"], clean["indikator"], clean["aar"], strict=True
+        )
+    }
+    InputErrors.raise_if_any(_check_series(series, data_rows))
     deflator = series.get((DEFLATOR_KOMMUNE, "deflator"))
     kommuner = [k for k in dict.fromkeys(str(k) for k in clean["kommune"]) if k != DEFLATOR_KOMMUNE]
 
@@ -196,12 +203,24 @@ _RATES = ("frie_inntekter_vekst", "netto_utgifter_vekst", "deflator")
 _LEVELS = ("investeringer_per_innbygger",)
 
 
-def _check_series(series: dict[tuple[str, str], pd.Series]) -> list[KommuneokonomiError]:
-    """Rates above -100 % and positive levels, each problem naming kommune, indikator, år."""
+def _check_series(
+    series: dict[tuple[str, str], pd.Series], rows: dict[tuple[str, str, int], int | None]
+) -> list[KommuneokonomiError]:
+    """Rates above -100 % and positive levels, each problem naming kommune, indikator, år and
+    the value's input row (``rows``: by kommune, indikator and year)."""
     problems: list[KommuneokonomiError] = []
     for (kommune, ind), s in series.items():
         for year, value in s.items():
-            ctx = Context(kommune=kommune, indikator=ind, aar=int(str(year)), kolonne="verdi")
+            aar = int(str(year))
+            rad = rows.get((kommune, ind, aar))
+            ctx = Context(
+                kommune=kommune,
+                indikator=ind,
+                aar=aar,
+                kolonne="verdi",
+                rad=rad,
+                tabell=None if rad is None else DATA_TABLE,
+            )
             if ind in _RATES and value <= -1:
                 problems.append(
                     InputError(

@@ -38,10 +38,11 @@ from .references import (
     require_peers,
     unknown_reference_kommune,
 )
-from .values import clean_data, parse_number, row_label
+from .values import DATA_TABLE, clean_data, parse_number, row_label
 
 __all__ = [
     "INDICATOR_COLUMNS",
+    "INDICATOR_TABLE",
     "SAVINGS_COLUMNS",
     "SECTOR_COLUMNS",
     "IndicatorSpec",
@@ -72,6 +73,8 @@ SAVINGS_COLUMNS = (
     "forklaring",
 )
 SECTOR_COLUMNS = ("sektor", "innsparing_1_mnok", "innsparing_2_mnok")
+#: The input table indicator lines come from; errors about one of its rows name it.
+INDICATOR_TABLE = "tblIndikatorer"
 #: Column names :func:`indicators_from_frame` reads.
 INDICATOR_COLUMNS = (
     "indikator",
@@ -148,6 +151,8 @@ class IndicatorSpec:
         enhet: the indicator's unit, for display.
         referanse_1, referanse_2: per-indicator overrides of the settings' references
             (``Bergen``, ``3. beste``, ``-``); None = use the settings.
+        rad: the line's row label in the indicator table it was read from (None: not read
+            from a table), so an error about the line can name its cell.
     """
 
     indikator: str
@@ -160,6 +165,7 @@ class IndicatorSpec:
     enhet: str = ""
     referanse_1: str | None = None
     referanse_2: str | None = None
+    rad: int | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         # A typo such as "Lav" must not silently count as "høy".
@@ -167,14 +173,24 @@ class IndicatorSpec:
             raise InputError(
                 f"'{self.beste}' er ikke en gyldig verdi for beste (bruk lav eller høy)",
                 code="ugyldig_beste",
-                context=Context(indikator=self.indikator, kolonne="beste"),
+                context=self.at("beste"),
             )
         if self.beregning not in ("absolutt", "relativ"):
             raise InputError(
                 f"'{self.beregning}' er ikke en gyldig beregning (bruk absolutt eller relativ)",
                 code="ugyldig_beregning",
-                context=Context(indikator=self.indikator, kolonne="beregning"),
+                context=self.at("beregning"),
             )
+
+    def at(self, kolonne: str) -> Context:
+        """The context of a problem with this line's ``kolonne`` (its cell, when the line was
+        read from a table)."""
+        return Context(
+            indikator=self.indikator,
+            kolonne=kolonne,
+            rad=self.rad,
+            tabell=None if self.rad is None else INDICATOR_TABLE,
+        )
 
 
 @dataclass(frozen=True)
@@ -224,7 +240,7 @@ def indicators_from_frame(frame: pd.DataFrame) -> list[IndicatorSpec]:
                 InputError(
                     "indikator-id mangler (kolonnen Indikator er tom)",
                     code="mangler_indikator",
-                    context=Context(kolonne="indikator", rad=rad),
+                    context=Context(kolonne="indikator", rad=rad, tabell=INDICATOR_TABLE),
                 )
             )
             continue
@@ -233,7 +249,9 @@ def indicators_from_frame(frame: pd.DataFrame) -> list[IndicatorSpec]:
                 InputError(
                     "indikatoren står mer enn én gang",
                     code="duplikat",
-                    context=Context(indikator=ind, kolonne="indikator", rad=rad),
+                    context=Context(
+                        indikator=ind, kolonne="indikator", rad=rad, tabell=INDICATOR_TABLE
+                    ),
                 )
             )
             continue
@@ -247,14 +265,18 @@ def indicators_from_frame(frame: pd.DataFrame) -> list[IndicatorSpec]:
             try:
                 parse(row.get(column))
             except KommuneokonomiError as exc:
-                row_problems.append(exc.with_context(indikator=ind, kolonne=column, rad=rad))
+                row_problems.append(
+                    exc.with_context(indikator=ind, kolonne=column, rad=rad, tabell=INDICATOR_TABLE)
+                )
         volum = _text(row.get("volum"))
         if not volum:
             row_problems.append(
                 InputError(
                     "volumindikator mangler",
                     code="mangler_volum",
-                    context=Context(indikator=ind, kolonne="volum", rad=rad),
+                    context=Context(
+                        indikator=ind, kolonne="volum", rad=rad, tabell=INDICATOR_TABLE
+                    ),
                 )
             )
         if row_problems:
@@ -275,6 +297,7 @@ def indicators_from_frame(frame: pd.DataFrame) -> list[IndicatorSpec]:
                 faktor=faktor,
                 referanse_1=_text(row.get("referanse_1")) or None,
                 referanse_2=_text(row.get("referanse_2")) or None,
+                rad=rad,
             )
         )
     InputErrors.raise_if_any(problems)
@@ -314,6 +337,7 @@ def savings_table(
     # only what the comparison group has counts: an indicator that only an outsider has
     # cannot be compared
     known = set(year["indikator"].unique())
+    data_rows = _DataRows(year)
     problems: list[KommuneokonomiError] = []
     if settings.snitt.weighted:
         if settings.snitt_vekt is None or settings.snitt_vekt not in known:
@@ -328,13 +352,13 @@ def savings_table(
         else:
             rows = year[year["indikator"] == settings.snitt_vekt]
             weights = pd.Series(rows["verdi"].to_numpy(), index=rows["kommune"].to_numpy())
-            problems += _check_weights(weights, indicators, settings, group)
+            problems += _check_weights(weights, indicators, settings, group, rows=data_rows)
     InputErrors.raise_if_any(problems)
 
     own = year[year["kommune"] == settings.egen_kommune]
     own_values = dict(zip(own["indikator"], own["verdi"].astype(float), strict=True))
     lines = [
-        _Line.check(spec, own_values=own_values, known=known, settings=settings)
+        _Line.check(spec, own_values=own_values, known=known, settings=settings, rows=data_rows)
         for spec in indicators
     ]
     ready = [line for line in lines if line.ready]
@@ -351,7 +375,7 @@ def savings_table(
         mine = cube[cube["kommune"] == settings.egen_kommune].to_dict("records")
         assert len(mine) == len(ready)
         for line, row in zip(ready, mine, strict=True):
-            line.finish(row, group=group)
+            line.finish(row, group=group, rows=data_rows)
     InputErrors.raise_if_any(p for line in lines for p in line.problems)
     return pd.DataFrame([line.row for line in lines], columns=list(SAVINGS_COLUMNS))
 
@@ -370,9 +394,11 @@ def _check_weights(
     indicators: Sequence[IndicatorSpec],
     settings: SavingsSettings,
     group: tuple[str, ...],
+    *,
+    rows: _DataRows,
 ) -> list[KommuneokonomiError]:
     """Every municipality in a weighted mean needs a positive weight: one error per
-    municipality, not one per indicator."""
+    municipality, not one per indicator, naming the weight's data row where there is one."""
     uses_mean = False
     for spec in indicators:
         for override, default in (
@@ -402,12 +428,44 @@ def _check_weights(
                     f"vekten ('{settings.snitt_vekt}') for {kommune} {shown}; et vektet snitt "
                     "trenger en positiv vekt for hver kommune i snittet",
                     code="ugyldig_vekt",
-                    context=Context(
-                        kommune=kommune, indikator=settings.snitt_vekt, aar=settings.aar
+                    context=rows.at(
+                        Context(kommune=kommune, indikator=settings.snitt_vekt, aar=settings.aar),
+                        kommune,
+                        settings.snitt_vekt,
                     ),
                 )
             )
     return problems
+
+
+class _DataRows:
+    """The input row behind each (kommune, indikator) value of the year compared: the frame
+    given to :func:`savings_table` keeps its index labels through ``clean_data``, so an error
+    about a value names the row it came from (the workbook layer turns it into a cell)."""
+
+    def __init__(self, year: pd.DataFrame) -> None:
+        self._rows: dict[tuple[str, str], tuple[int | None, float]] = {
+            (str(k), str(i)): (row_label(label), float(v))
+            for label, k, i, v in zip(
+                year.index, year["kommune"], year["indikator"], year["verdi"], strict=True
+            )
+        }
+
+    def at(self, ctx: Context, kommune: str | None, indikator: str | None) -> Context:
+        """``ctx`` with the data row of ``kommune``'s value of ``indikator``, if it has one."""
+        hit = self._rows.get((str(kommune), str(indikator)))
+        if hit is None or hit[0] is None:
+            return ctx
+        return replace(ctx, tabell=DATA_TABLE, rad=hit[0], kolonne=None)
+
+    def has(self, kommune: str | None, indikator: str | None) -> bool:
+        hit = self._rows.get((str(kommune), str(indikator)))
+        return hit is not None and hit[0] is not None
+
+    def value(self, kommune: str, indikator: str) -> float:
+        """The value (NaN: missing or no row)."""
+        hit = self._rows.get((kommune, indikator))
+        return math.nan if hit is None else hit[1]
 
 
 def _check_settings(
@@ -464,6 +522,7 @@ class _Line:
             kommune=settings.egen_kommune, indikator=spec.indikator, aar=settings.aar
         )
         self.problems: list[KommuneokonomiError] = []
+        self.group: tuple[str, ...] = ()
         # per reference: the parsed setting, or why it cannot be used
         self.refs: list[ReferenceSpec | KommuneokonomiError] = []
         self.ready = False
@@ -477,9 +536,12 @@ class _Line:
         own_values: dict[str, float],
         known: set[str],
         settings: SavingsSettings,
+        rows: _DataRows,
     ) -> _Line:
-        """Validate what the line needs before any reference is computed."""
+        """Validate what the line needs before any reference is computed; a problem with a
+        value names its data row, or the line's cell where the value has no row."""
         line = cls(spec, settings)
+        egen = settings.egen_kommune
         for ind, what, column in (
             (spec.indikator, "indikatoren", "indikator"),
             (spec.volum, "volumindikatoren", "volum"),
@@ -490,7 +552,7 @@ class _Line:
                         f"{what} '{ind}' finnes ikke i dataene for år {settings.aar} for "
                         "kommunene i sammenligningsgruppen",
                         code="ukjent_indikator",
-                        context=Context(indikator=spec.indikator, aar=settings.aar, kolonne=column),
+                        context=replace(spec.at(column), aar=settings.aar),
                     )
                 )
         if line.problems:
@@ -499,7 +561,11 @@ class _Line:
         volume = own_values.get(spec.volum, math.nan)
         if math.isnan(own_value):
             line.problems.append(
-                InputError("egen kommune mangler verdi", code="mangler_verdi", context=line.ctx)
+                InputError(
+                    "egen kommune mangler verdi",
+                    code="mangler_verdi",
+                    context=line.where(rows, spec.indikator, "indikator"),
+                )
             )
         if math.isnan(volume) or volume <= 0:
             shown = "mangler" if math.isnan(volume) else f"er {number(volume)}"
@@ -507,7 +573,7 @@ class _Line:
                 InputError(
                     f"volumet ('{spec.volum}') {shown}; det må være et positivt tall",
                     code="ugyldig_volum",
-                    context=line.ctx,
+                    context=line.where(rows, spec.volum, "volum"),
                 )
             )
         if spec.beregning == "relativ" and own_value == 0:
@@ -515,7 +581,7 @@ class _Line:
                 InputError(
                     "egen verdi er 0, så et relativt avvik kan ikke beregnes",
                     code="null_egen_verdi",
-                    context=line.ctx,
+                    context=rows.at(line.ctx, egen, spec.indikator),
                 )
             )
         if line.problems:
@@ -534,6 +600,43 @@ class _Line:
         line.ready = True
         return line
 
+    def where(self, rows: _DataRows, indikator: str, kolonne: str) -> Context:
+        """The line's context at the own municipality's data row of ``indikator``; without
+        one, at the line's ``kolonne`` (where the indicator is named)."""
+        if rows.has(self.settings.egen_kommune, indikator) or self.spec.rad is None:
+            return rows.at(self.ctx, self.settings.egen_kommune, indikator)
+        return replace(self.ctx, tabell=INDICATOR_TABLE, rad=self.spec.rad, kolonne=kolonne)
+
+    def largest_input(self, row: Mapping[Hashable, Any], i: int, rows: _DataRows) -> Context:
+        """The line's context at the input that makes a saving implausibly large: the
+        largest in magnitude of the own value, the reference's value(s), the volume and the
+        factor."""
+        spec, egen = self.spec, self.settings.egen_kommune
+        supplier = row.get(f"ref_{i}_kommune")
+        # a named or n-th best reference has one supplier; a mean or median its members
+        left_out = {name_key(k) for k in self.settings.snitt.exclude}
+        suppliers = (
+            [supplier]
+            if isinstance(supplier, str)
+            else [k for k in self.group if name_key(k) not in left_out]
+        )
+        candidates: list[tuple[float, Context]] = [
+            (abs(rows.value(egen, spec.indikator)), rows.at(self.ctx, egen, spec.indikator)),
+            *(
+                (abs(rows.value(k, spec.indikator)), rows.at(self.ctx, k, spec.indikator))
+                for k in suppliers
+            ),
+            (abs(rows.value(egen, spec.volum)), rows.at(self.ctx, egen, spec.volum)),
+        ]
+        if spec.rad is not None:
+            at_factor = replace(self.ctx, tabell=INDICATOR_TABLE, rad=spec.rad, kolonne="faktor")
+            candidates.append((abs(spec.faktor), at_factor))
+        located = [(size, ctx) for size, ctx in candidates if ctx.tabell is not None]
+        if not located:
+            return self.ctx
+        # max keeps the first of equals: the own value before a peer's, before the volume
+        return max(located, key=lambda c: -1.0 if math.isnan(c[0]) else c[0])[1]
+
     @property
     def cube_spec(self) -> IndicatorSpec:
         """The line as the cube computes it: both references explicit, ``-`` for one that
@@ -542,7 +645,9 @@ class _Line:
         first, second = (r.label if isinstance(r, ReferenceSpec) else "-" for r in self.refs)
         return replace(self.spec, referanse_1=first, referanse_2=second)
 
-    def finish(self, row: Mapping[Hashable, Any], *, group: tuple[str, ...]) -> None:
+    def finish(
+        self, row: Mapping[Hashable, Any], *, group: tuple[str, ...], rows: _DataRows
+    ) -> None:
         """Take the numbers from the cube's row for the own municipality; explain them, or
         report why a reference could not be computed."""
         spec, settings = self.spec, self.settings
@@ -554,6 +659,7 @@ class _Line:
             "egen_verdi": own_value,
             "volum": volume,
         }
+        self.group = group
         texts: list[str] = []
         for i, ref_spec in enumerate(self.refs, start=1):
             try:
@@ -561,12 +667,17 @@ class _Line:
                     raise ref_spec
                 ref = _reference(ref_spec, row, i, group=group)
             except KommuneokonomiError as exc:
+                # the line's own reference if it has one, else the setting (no table row)
+                own_ref = (spec.referanse_1, spec.referanse_2)[i - 1] is not None
+                at_line = own_ref and spec.rad is not None
                 self.problems.append(
                     exc.with_context(
                         kommune=exc.context.kommune or settings.egen_kommune,
                         indikator=spec.indikator,
                         aar=settings.aar,
                         kolonne=f"referanse_{i}",
+                        rad=spec.rad if at_line else None,
+                        tabell=INDICATOR_TABLE if at_line else None,
                     )
                 )
                 continue
@@ -576,9 +687,9 @@ class _Line:
                     self.problems.append(
                         InputError(
                             "innsparingen blir et uendelig stort tall; sjekk egen verdi, "
-                            f"referansen og volumet ('{spec.volum}')",
+                            f"referansen, volumet ('{spec.volum}') og faktoren",
                             code="for_stort_tall",
-                            context=self.ctx,
+                            context=self.largest_input(row, i, rows),
                         )
                     )
                 continue

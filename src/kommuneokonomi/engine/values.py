@@ -22,6 +22,7 @@ from ..errors import Context, InputError, InputErrors, KommuneokonomiError
 
 __all__ = [
     "DATA_COLUMNS",
+    "DATA_TABLE",
     "ERROR_COLUMN",
     "MISSING_SYMBOLS",
     "clean_data",
@@ -35,6 +36,10 @@ __all__ = [
 
 #: The long-format data columns every engine function reads.
 DATA_COLUMNS = ("kommune", "aar", "indikator", "verdi")
+
+#: The input table long-format data come from; errors about one of its rows name it, so the
+#: workbook layer can turn (table, row, column) into a cell.
+DATA_TABLE = "tblData"
 
 #: The data column an error about one data row is about, by error code (``verdi`` otherwise).
 ERROR_COLUMN = {
@@ -125,6 +130,7 @@ def clean_data(data: pd.DataFrame) -> pd.DataFrame:
             indikator=indikator[i] or None,
             aar=year,
             rad=row_label(labels[i]),
+            tabell=DATA_TABLE,
         )
         if year is None:
             aar = data["aar"].iat[i]
@@ -164,6 +170,7 @@ def clean_data(data: pd.DataFrame) -> pd.DataFrame:
                     indikator=indikator,
                     aar=int(aar),
                     rad=row_label(label),
+                    tabell=DATA_TABLE,
                 ),
             )
         )
