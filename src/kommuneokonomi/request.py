@@ -40,6 +40,7 @@ ALL = frozenset({"alle", "alle kommuner"})
 YES = frozenset({"ja", "j", "yes", "true", "sann", "1"})
 NO = frozenset({"nei", "n", "no", "false", "usann", "0", ""})
 
+
 def is_national(own: object) -> bool:
     """Whether a value of ``Egen kommune`` asks for every municipality."""
     return name_key(own) in ALL
