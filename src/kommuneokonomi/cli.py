@@ -27,12 +27,11 @@ import pandas as pd
 from . import __version__
 from .engine.format import mnok, number
 from .errors import KommuneokonomiError, LayoutError, Location
+from .progress import Progress
 from .report import text_table
 from .service import Recalculation, recalculate
 from .workbook.fastread import CalamineBook
 from .workbook.files import (
-    FileBook,
-    OutputSheet,
     atomic_target,
     now_stamp,
     os_reason,
@@ -162,13 +161,12 @@ def _recalc(path: Path, out: Path | None) -> tuple[Recalculation, Path]:
     """The one path: read with the fast reader, compute, write the output sheets by part
     transplant (input parts copied byte for byte); the same for one municipality and 'Alle'."""
     target = out or path
-    result = recalculate(CalamineBook(path))
-
-    def whole_workbook(sheets: list[OutputSheet], target: Path, *, stamp: str) -> None:
-        # only for a package the part writer refuses (e.g. Strict OOXML)
-        FileBook(path)._save_with_openpyxl(sheets, target, stamp=stamp)
-
-    save_outputs(path, result.sheets, target, stamp=_stamp(path), fallback=whole_workbook)
+    with Progress(terminal_only=True) as progress:
+        progress.step(f"leser og beregner {path.name} ...")
+        result = recalculate(CalamineBook(path))
+        progress.step(f"skriver {target.name} ...")
+        # a package the part writer refuses (e.g. Strict OOXML) goes through openpyxl by default
+        save_outputs(path, result.sheets, target, stamp=_stamp(path))
     return result, target
 
 

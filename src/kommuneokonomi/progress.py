@@ -30,6 +30,8 @@ class Progress:
         stream: where to write; its ``isatty()`` decides between redrawing one line and
             writing plain lines.
         width: the number of characters in a counter's bar.
+        terminal_only: show nothing unless ``stream`` is a terminal (for steps that are over
+            in a second on small workbooks: a log or a pipe gets only the command's result).
 
     Example::
 
@@ -37,11 +39,14 @@ class Progress:
             hent(path, progress=progress.counter("Henter fra SSB"))
     """
 
-    def __init__(self, stream: TextIO | None = None, *, width: int = 30) -> None:
+    def __init__(
+        self, stream: TextIO | None = None, *, width: int = 30, terminal_only: bool = False
+    ) -> None:
         self.stream = stream if stream is not None else sys.stderr
         self.width = width
         isatty = getattr(self.stream, "isatty", None)
         self.terminal = bool(isatty()) if callable(isatty) else False
+        self.silent = terminal_only and not self.terminal
         self._shown = 0  # characters on the terminal line drawn last (0: none)
 
     def __enter__(self) -> Progress:
@@ -59,7 +64,7 @@ class Progress:
         """Show ``text`` (Norwegian, e.g. «leser tabellen tblData ...») as the current step."""
         if self.terminal:
             self._redraw(text)
-        else:
+        elif not self.silent:
             self._line(text)
 
     def counter(self, label: str) -> Callable[[int, int, str], None]:
@@ -77,7 +82,7 @@ class Progress:
             text = f"{label} [{bar}] {done}/{total}" + (f" {what}" if what else "")
             if self.terminal:
                 self._redraw(text)
-            elif done > 0:
+            elif done > 0 and not self.silent:
                 self._line(text)
 
         return show

@@ -11,6 +11,7 @@ import inspect
 import io
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +26,7 @@ from kommuneokonomi.ssb import cli as ssb_cli
 from kommuneokonomi.ssb.client import DEFAULT_API_URL, ENV_API_URL
 
 BIN = Path(sys.executable).parent
+EXAMPLE = Path(__file__).parents[2] / "workbooks" / "innsparing_trondheim_2007.xlsx"
 
 # argparse's English, as a user would meet it
 ENGLISH = (
@@ -335,3 +337,30 @@ def test_a_progress_defaults_to_stderr(capsys: pytest.CaptureFixture[str]) -> No
     Progress().step("beregner ...")
     captured = capsys.readouterr()
     assert captured.err == "beregner ...\n" and captured.out == ""
+
+
+def test_recalc_shows_its_steps_on_a_terminal_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """recalc names its steps on a terminal and erases them; a log or pipe gets only the
+    result, so a failing run's stderr is exactly its ``Feil: ...`` line."""
+    book = tmp_path / "bok.xlsx"
+    shutil.copy(EXAMPLE, book)
+    tty = Tty()
+    monkeypatch.setattr(sys, "stderr", tty)
+    assert main(["recalc", str(book), "-o", str(tmp_path / "ut.xlsx")]) == 0
+    shown = tty.getvalue()
+    assert "\rleser og beregner bok.xlsx ..." in shown and "skriver ut.xlsx ..." in shown
+    assert shown.endswith("\r")  # erased: the summary on stdout starts on a clean line
+    monkeypatch.undo()
+    capsys.readouterr()
+    assert main(["recalc", str(book), "-o", str(tmp_path / "ut2.xlsx")]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_terminal_only_steps_are_silent_in_a_log() -> None:
+    stream = io.StringIO()
+    with Progress(stream, terminal_only=True) as progress:
+        progress.step("leser og beregner bok.xlsx ...")
+        progress.counter("Henter fra SSB")(1, 3, "tabell 12134")
+    assert stream.getvalue() == ""
