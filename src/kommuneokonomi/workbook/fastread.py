@@ -150,6 +150,9 @@ class CalamineBook:
         except _DtdFound as exc:
             parts.result()
             raise self._dangerous() from exc
+        except LayoutError:
+            parts.result()
+            raise
         except BaseException as exc:  # calamine's errors, and pyo3 panics (BaseException)
             _reraise_interrupts(exc)
             raise (self._package_problem(parts) or self._damaged(exc, part=part)) from exc
@@ -164,6 +167,7 @@ class CalamineBook:
 
         with zipfile.ZipFile(self.path) as z:
             xml = z.read(table.sheet_part)
+        _check_extent(xml, sheet=table.sheet, file=self.name)
         scan = _scan_sheet(xml)
         if scan.value_spans:
             buffer = io.BytesIO()
@@ -581,6 +585,58 @@ def _error_cells_parsed(xml: bytes) -> Iterator[tuple[tuple[int, int], str]]:
             element.clear()
         elif name == "row":
             element.clear()
+
+
+#: The most cells calamine may be asked to hold for one sheet. It keeps a sheet as one dense
+#: grid from A1 to its last value, so a single stray value far out (XFD1048576, after a slip of
+#: Ctrl+End and typing) asks for 17 billion cells and aborts the whole process, which no
+#: ``except`` can catch. 30 million cells is about 1 GB; a national tblData (750 000 rows, 5
+#: columns) is 3.7 million.
+MAX_SHEET_CELLS = 30_000_000
+
+_LAST_COLUMN = 16_384  # XFD
+_WIDE_COLUMN = re.compile(rb"\br\s*=\s*[\"']([A-Za-z]{2,3})\d")
+_ROW_REF = re.compile(rb"<" + _NAME + rb"row\s[^<>]*?\br\s*=\s*[\"'](\d+)[\"']")
+
+
+def _check_extent(xml: bytes, *, sheet: str, file: str) -> None:
+    """Refuse a sheet whose values reach so far that calamine's grid would not fit in memory,
+    naming the cell furthest out. Costs nothing for a sheet of fewer than 1 800 rows; a
+    national sheet is searched once for columns past Z (0.1 s per 100 MB).
+
+    Raises:
+        LayoutError: code ``for_stor``, with the far cell's address.
+    """
+    end = _cells_end(xml) or len(xml)
+    rows = [int(r) for r in _ROW_REF.findall(xml, max(end - (1 << 16), 0), end)]
+    if not rows:
+        return
+    last_row = max(rows)
+    if last_row * _LAST_COLUMN <= MAX_SHEET_CELLS:
+        return
+    # single-letter columns cannot reach the limit; each wider column's letters once
+    letters = {m.upper() for m in set(_WIDE_COLUMN.findall(xml))}
+    widest = max(letters, key=lambda c: (len(c), c), default=None)
+    if widest is None or last_row * _column_number(widest) <= MAX_SHEET_CELLS:
+        return
+    found = re.search(rb"\br\s*=\s*[\"'](%s\d+)[\"']" % widest, xml, re.IGNORECASE)
+    cell = found[1].decode("ascii").upper() if found is not None else widest.decode("ascii")
+    raise LayoutError(
+        f"arket '{sheet}' har innhold helt ut i celle {cell}, langt utenfor tabellene "
+        f"(rad {last_row} er den siste); så stort kan arket ikke leses. Slett innholdet i "
+        "cellene utenfor tabellene (Ctrl+End går til den siste cellen med innhold), lagre og "
+        "prøv igjen",
+        code="for_stor",
+        location=Location(file=file, sheet=sheet, cell=cell),
+    )
+
+
+def _column_number(letters: bytes) -> int:
+    """``b"XFD"`` -> 16384."""
+    number = 0
+    for ch in letters.upper():
+        number = number * 26 + ch - 64
+    return number
 
 
 def _with_values(xml: bytes, spans: list[tuple[int, int]], value: bytes) -> bytes:
