@@ -35,17 +35,9 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-import openpyxl
-import xlsxwriter  # type: ignore[import-untyped,unused-ignore]
 from defusedxml import DefusedXmlException
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
-from openpyxl.workbook.workbook import Workbook
-from openpyxl.worksheet.table import Table, TableStyleInfo
-from openpyxl.worksheet.worksheet import Worksheet
-from xlsxwriter.exceptions import FileCreateError  # type: ignore[import-untyped,unused-ignore]
 
 from ..errors import LayoutError, Location
 from .layout import TableSpec
@@ -72,6 +64,11 @@ from .output import (
 from .package import PackageError, atomic_target, replace_output_sheets, workbook_names
 from .tables import Bounds, RawTable, cell_address, column_letter, table_body
 
+if TYPE_CHECKING:  # openpyxl and XlsxWriter are imported where they are used: a recalculation
+    # that reads with calamine and writes by transplant never loads openpyxl (0.1 s at start)
+    from openpyxl.workbook.workbook import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
+
 __all__ = [
     "TABLE_STYLE",
     "ChartSpec",
@@ -93,8 +90,9 @@ __all__ = [
     "write_table",
 ]
 
-_TOP = Alignment(vertical="top")
-_TOP_WRAP = Alignment(wrap_text=True, vertical="top")
+#: The control characters XML 1.0 cannot hold (all below U+0020 but tab, line feed and
+#: carriage return): stored as U+FFFD, which openpyxl and Excel accept.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def write_table(
@@ -115,6 +113,11 @@ def write_table(
         top: Excel row of the header.
         left: Excel column of the first column.
     """
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.worksheet.table import Table, TableStyleInfo
+
+    top_aligned = Alignment(vertical="top")
+    top_wrapped = Alignment(wrap_text=True, vertical="top")
     for j, column in enumerate(spec.columns):
         cell: Any = ws.cell(row=top, column=left + j, value=column.header)
         cell.font = Font(bold=True)
@@ -138,9 +141,9 @@ def write_table(
                     cell.data_type = "s"  # text from data is never a formula
             if column.number_format:
                 cell.number_format = column.number_format
-            cell.alignment = _TOP
+            cell.alignment = top_aligned
             if column.name == "forklaring":
-                cell.alignment = _TOP_WRAP
+                cell.alignment = top_wrapped
                 # LibreOffice does not grow rows for wrapped text: give the lines room
                 lines = math.ceil(len(str(cell.value or "")) / ((column.width or 60) * 1.1))
                 ws.row_dimensions[top + 1 + i].height = 15 * max(1, lines)
@@ -162,7 +165,7 @@ def _plain(value: object) -> object:
         return None  # Excel has no NaN or infinity; the engine refuses them before this
     if isinstance(value, str):
         # control characters cannot be stored in the file's XML (openpyxl would refuse them)
-        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+        return _XML_ILLEGAL.sub("\ufffd", value)
     if hasattr(value, "item") and not isinstance(value, str):  # numpy scalar
         return value.item()
     return value
@@ -593,6 +596,8 @@ def _check_xml_prologs(z: zipfile.ZipFile, infos: list[zipfile.ZipInfo], where: 
 
 
 def _load(path: Path, *, data_only: bool, keep_vba: bool = False) -> Workbook:
+    import openpyxl
+
     check_package(path)
     try:
         return openpyxl.load_workbook(path, data_only=data_only, keep_vba=keep_vba)
@@ -704,6 +709,9 @@ def render_outputs(
     Raises:
         OSError: the target could not be written.
     """
+    import xlsxwriter  # type: ignore[import-untyped,unused-ignore]
+    from xlsxwriter.exceptions import FileCreateError  # type: ignore[import-untyped,unused-ignore]
+
     wb = xlsxwriter.Workbook(
         os.fspath(target) if isinstance(target, os.PathLike) else target,
         {
@@ -815,7 +823,7 @@ def _render_cell(ws: Any, row: int, col: int, value: object, fmt: Any) -> None:
 
 def _text(value: str) -> str:
     # control characters cannot be stored in the file's XML: the same substitute as write_table
-    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    return _XML_ILLEGAL.sub("\ufffd", value)
 
 
 def _render_chart(wb: Any, ws: Any, sheet: str, plan: ChartPlan) -> None:
