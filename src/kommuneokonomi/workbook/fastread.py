@@ -51,7 +51,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring, iterparse
 
 from ..errors import LayoutError, Location
-from .files import check_package
+from .files import check_package, damaged_file, dangerous_xml
 from .layout import TableSpec
 from .tables import Bounds, RawTable, range_bounds, table_body
 
@@ -182,27 +182,14 @@ class CalamineBook:
             book = python_calamine.CalamineWorkbook.from_filelike(buffer)
         return scan, book.get_sheet_by_name(table.sheet)
 
-    # The same messages as FileBook's (files._load), so either reader refuses a file alike.
+    # The same messages as FileBook's, from one place (files.damaged_file, files.dangerous_xml)
 
     def _damaged(self, exc: BaseException, *, part: str | None = None) -> LayoutError:
-        where = ""
-        if part is not None:
-            sheet = self._sheet_parts.get(part)
-            where = f"arket '{sheet}': " if sheet is not None else f"{part}: "
-        return LayoutError(
-            f"filen kan ikke leses som Excel-fil; den kan være skadet ({where}"
-            f"{type(exc).__name__}). Åpne den i Excel og lagre den på nytt som .xlsx",
-            code="ugyldig_fil",
-            location=Location(file=self.name),
-        )
+        sheet = self._sheet_parts.get(part) if part is not None else None
+        return damaged_file(self.name, exc, sheet=sheet, part=part)
 
     def _dangerous(self) -> LayoutError:
-        return LayoutError(
-            "filen inneholder XML-konstruksjoner som kan brukes til angrep (entiteter/DTD) "
-            "og avvises",
-            code="farlig_xml",
-            location=Location(file=self.name),
-        )
+        return dangerous_xml(self.name)
 
     def _package_problem(self, parts: _PartsCheck) -> LayoutError | None:
         """What the check of every XML part found (waits for it): None if all are sound."""

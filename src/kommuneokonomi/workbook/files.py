@@ -79,6 +79,8 @@ __all__ = [
     "Placement",
     "atomic_target",
     "check_package",
+    "damaged_file",
+    "dangerous_xml",
     "excel_lock_file",
     "os_reason",
     "patch_cached_values",
@@ -603,24 +605,37 @@ def _load(path: Path, *, data_only: bool, keep_vba: bool = False) -> Workbook:
         return openpyxl.load_workbook(path, data_only=data_only, keep_vba=keep_vba)
     except Exception as exc:  # any parse failure of a user's file is an input problem
         if _caused_by(exc, DefusedXmlException):  # openpyxl wraps it in a ValueError
-            raise LayoutError(
-                "filen inneholder XML-konstruksjoner som kan brukes til angrep (entiteter/DTD) "
-                "og avvises",
-                code="farlig_xml",
-                location=Location(file=path.name),
-            ) from exc
+            raise dangerous_xml(path.name) from exc
         if isinstance(exc, OSError) and not isinstance(exc, zipfile.BadZipFile):
             raise LayoutError(
                 f"filen kan ikke leses ({os_reason(exc)})",
                 code="kan_ikke_lese",
                 location=Location(file=path.name),
             ) from exc
-        raise LayoutError(
-            f"filen kan ikke leses som Excel-fil; den kan være skadet ({type(exc).__name__}). "
-            "Åpne den i Excel og lagre den på nytt som .xlsx",
-            code="ugyldig_fil",
-            location=Location(file=path.name),
-        ) from exc
+        raise damaged_file(path.name, exc) from exc
+
+
+def damaged_file(
+    file: str, exc: BaseException, *, sheet: str | None = None, part: str | None = None
+) -> LayoutError:
+    """The one message for a workbook whose parts cannot be parsed, whichever reader found it;
+    ``sheet`` (or else ``part``) says where, when known."""
+    where = f"arket '{sheet}': " if sheet is not None else f"{part}: " if part is not None else ""
+    return LayoutError(
+        f"filen kan ikke leses som Excel-fil; den kan være skadet ({where}"
+        f"{type(exc).__name__}). Åpne den i Excel og lagre den på nytt som .xlsx",
+        code="ugyldig_fil",
+        location=Location(file=file),
+    )
+
+
+def dangerous_xml(file: str) -> LayoutError:
+    """The one message for a part that declares a DTD or entities, whichever reader found it."""
+    return LayoutError(
+        "filen inneholder XML-konstruksjoner som kan brukes til angrep (entiteter/DTD) og avvises",
+        code="farlig_xml",
+        location=Location(file=file),
+    )
 
 
 def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
