@@ -278,7 +278,15 @@ def _recalculate_national(
     assert request.settings is not None
     data = tables[L.DATA.name]
     with _located(partial(_locate_savings, tables=tables, settings=request.settings)):
-        frame = clean_data(data.frame)[["kommune", "aar", "indikator", "verdi"]]
+        frame = clean_data(
+            data.frame,
+            kommuner=list(request.grupper),
+            indikatorer=[
+                *(s.indikator for s in indicators),
+                *(s.volum for s in indicators),
+                *([request.snitt_vekt] if request.snitt_vekt else []),
+            ],
+        )[["kommune", "aar", "indikator", "verdi"]]
     problems: list[KommuneokonomiError] = []
     known = set(frame["indikator"].unique())
     if request.snitt_vekt is not None and request.snitt_vekt not in known:

@@ -40,6 +40,7 @@ __all__ = [
     "parse_better",
     "reference_kommune_without_value",
     "require_peers",
+    "shown_name",
     "unknown_reference_kommune",
 ]
 
@@ -102,8 +103,14 @@ def name_key(name: object) -> str:
     """What two spellings of one municipality have in common: Unicode form (NFC), invisible
     characters, runs of spaces and case do not count, so ``" bergen"``, ``"BERGEN"`` and
     ``"Bergen\u200b"`` all name Bergen. The one answer to "is this the same name?"."""
+    return shown_name(name).casefold()
+
+
+def shown_name(name: object) -> str:
+    """A name as it should be shown: NFC, no invisible characters, single spaces, nothing
+    around it; case kept. Two names are one when their :func:`name_key` is."""
     text = unicodedata.normalize("NFC", "" if name is None else str(name))
-    return " ".join(text.translate(_INVISIBLE).split()).casefold()
+    return " ".join(text.translate(_INVISIBLE).split())
 
 
 def _peers(

@@ -36,6 +36,7 @@ from .references import (
     parse_better,
     reference_kommune_without_value,
     require_peers,
+    shown_name,
     unknown_reference_kommune,
 )
 from .values import DATA_TABLE, clean_data, parse_number, row_label
@@ -232,6 +233,8 @@ def indicators_from_frame(frame: pd.DataFrame) -> list[IndicatorSpec]:
     specs: list[IndicatorSpec] = []
     problems: list[KommuneokonomiError] = []
     seen: set[str] = set()
+    # one sector however it is spelled (case, spaces): as first written, as SUMIF groups it
+    sectors: dict[str, str] = {}
     for label, row in zip(frame.index, frame.to_dict("records"), strict=True):
         rad = row_label(label)
         ind = _text(row.get("indikator"))
@@ -244,7 +247,7 @@ def indicators_from_frame(frame: pd.DataFrame) -> list[IndicatorSpec]:
                 )
             )
             continue
-        if ind in seen:
+        if name_key(ind) in seen:
             problems.append(
                 InputError(
                     "indikatoren står mer enn én gang",
@@ -255,7 +258,7 @@ def indicators_from_frame(frame: pd.DataFrame) -> list[IndicatorSpec]:
                 )
             )
             continue
-        seen.add(ind)
+        seen.add(name_key(ind))
         row_problems: list[KommuneokonomiError] = []
         for column, parse in (
             ("beste", parse_better),
@@ -289,7 +292,10 @@ def indicators_from_frame(frame: pd.DataFrame) -> list[IndicatorSpec]:
             IndicatorSpec(
                 indikator=ind,
                 navn=_text(row.get("navn")) or ind,
-                sektor=_text(row.get("sektor")) or "Uten sektor",
+                sektor=sectors.setdefault(
+                    name_key(row.get("sektor")) or "uten sektor",
+                    shown_name(row.get("sektor")) or "Uten sektor",
+                ),
                 enhet=_text(row.get("enhet")),
                 beste=beste,
                 beregning=beregning,
@@ -329,8 +335,16 @@ def savings_table(
     Raises:
         InputErrors: every problem found, each naming kommune, indikator and år.
     """
-    clean = clean_data(data)
     group = tuple(dict.fromkeys(settings.kommuner))
+    clean = clean_data(
+        data,
+        kommuner=[settings.egen_kommune, *group],
+        indikatorer=[
+            *(s.indikator for s in indicators),
+            *(s.volum for s in indicators),
+            *([settings.snitt_vekt] if settings.snitt_vekt else []),
+        ],
+    )
     InputErrors.raise_if_any(_check_settings(clean, settings, group))
 
     year = clean[(clean["aar"] == settings.aar) & clean["kommune"].isin(group)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from numbers import Integral, Real
 from typing import Any
 
@@ -19,6 +19,7 @@ import pandas as pd
 from pandas.api.types import infer_dtype
 
 from ..errors import Context, InputError, InputErrors, KommuneokonomiError
+from .references import name_key, shown_name
 
 __all__ = [
     "DATA_COLUMNS",
@@ -91,13 +92,21 @@ def parse_number(raw: object) -> tuple[float, str | None]:
     raise ValueError(f"'{raw}' er ikke et tall")
 
 
-def clean_data(data: pd.DataFrame) -> pd.DataFrame:
+def clean_data(
+    data: pd.DataFrame, *, kommuner: Iterable[str] = (), indikatorer: Iterable[str] = ()
+) -> pd.DataFrame:
     """Validate long-format data and return a copy with numeric ``verdi``.
+
+    Names are identities: spellings of one municipality or indicator that differ only in case,
+    Unicode form or invisible and repeated spaces (:func:`.references.name_key`) are one name,
+    shown as in ``kommuner`` / ``indikatorer`` (the workbook's tblKommuner and
+    tblIndikatorer), or else as first spelled in the data.
 
     Args:
         data: columns ``kommune``, ``aar``, ``indikator``, ``verdi`` (any extra columns are
             kept). ``verdi`` may hold numbers, numeric text with decimal comma, empty cells or
             KOSTRA missing symbols.
+        kommuner, indikatorer: the spellings to show for those names.
 
     Returns:
         A copy where ``verdi`` is float (NaN where missing), ``aar`` is int, and a column
@@ -116,8 +125,10 @@ def clean_data(data: pd.DataFrame) -> pd.DataFrame:
         )
     problems: list[KommuneokonomiError] = []
     n = len(data)
-    kommune, kommune_code = _names(data["kommune"].to_numpy(dtype=object))
-    indikator, indikator_code = _names(data["indikator"].to_numpy(dtype=object))
+    kommune, kommune_code = _names(data["kommune"].to_numpy(dtype=object), preferred=kommuner)
+    indikator, indikator_code = _names(
+        data["indikator"].to_numpy(dtype=object), preferred=indikatorer
+    )
     years, year_ok = _years(data["aar"].to_numpy(dtype=object))
     values, notes, value_errors = _numbers(data["verdi"].to_numpy(dtype=object))
     flagged = ~year_ok | (kommune == "") | (indikator == "")
@@ -212,16 +223,31 @@ def of_type(types: np.ndarray, *kinds: type) -> np.ndarray:
     return np.isin(types, [_type_code(k) for k in kinds])
 
 
-def _names(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Names stripped of spaces (``""`` for a blank cell: None, NaN, only spaces), and a code
-    per row that is equal where the stripped names are."""
+def _names(values: np.ndarray, *, preferred: Iterable[str] = ()) -> tuple[np.ndarray, np.ndarray]:
+    """Names as shown (``""`` for a blank cell: None, NaN, only spaces), and a code per row
+    that is equal where the names are one name by :func:`.references.name_key` (case,
+    Unicode form, invisible and repeated spaces do not count). Every spelling of a name is
+    shown as in ``preferred``, or else as its first spelling in the column, so ``oslo`` in
+    one row of Oslo's stays Oslo's."""
     n = len(values)
     numbering: dict[str, int] = {"": 0}
+    spelling: dict[int, str] = {0: ""}
+    for name in preferred:
+        if name_key(name):
+            spelling.setdefault(
+                numbering.setdefault(name_key(name), len(numbering)), shown_name(name)
+            )
+
+    def number(name: object) -> int:
+        code = numbering.setdefault(name_key(name), len(numbering))
+        spelling.setdefault(code, shown_name(name))
+        return code
+
     if infer_dtype(values, skipna=False) == "string":  # the usual column: names only
         raw_codes, uniques = pd.factorize(values)
-        stripped = [u.strip() for u in uniques]
-        renumbered = np.array([numbering.setdefault(t, len(numbering)) for t in stripped])
-        return np.array(stripped, dtype=object)[raw_codes], renumbered[raw_codes]
+        renumbered = np.array([number(u) for u in uniques], dtype=np.int64)
+        shown = np.array([spelling[c] for c in renumbered.tolist()], dtype=object)
+        return shown[raw_codes], renumbered[raw_codes]
     out = np.full(n, "", dtype=object)
     code = np.zeros(n, dtype=np.int64)
     types = value_types(values)
@@ -229,14 +255,12 @@ def _names(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if len(text):
         # each distinct name once: a column of 700 000 names has a few hundred
         raw_codes, uniques = pd.factorize(values[text])
-        stripped = [u.strip() for u in uniques]
-        out[text] = np.array(stripped, dtype=object)[raw_codes]
-        code[text] = np.array([numbering.setdefault(t, len(numbering)) for t in stripped])[
-            raw_codes
-        ]
+        renumbered = np.array([number(u) for u in uniques], dtype=np.int64)
+        code[text] = renumbered[raw_codes]
     for i in np.flatnonzero(~of_type(types, str, type(None))):
-        name = "" if _blank(values[i]) else str(values[i]).strip()
-        out[i], code[i] = name, numbering.setdefault(name, len(numbering))
+        code[i] = 0 if _blank(values[i]) else number(values[i])
+    shown = np.array([spelling[c] for c in range(len(numbering))], dtype=object)
+    out[:] = shown[code]
     return out, code
 
 
