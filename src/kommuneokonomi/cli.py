@@ -73,7 +73,15 @@ def _savings_report(result: Recalculation) -> str:
         for r in result.sectors.to_dict("records")
     ]
     lines.append(text_table(["Sektor", "Innsparing 1", "Innsparing 2"], rows))
+    lines += _warnings(result)
     return "\n".join(lines)
+
+
+def _warnings(result: Recalculation) -> list[str]:
+    """The run's warnings (also on the sheet, tblMerknader), one «ADVARSEL:» line each."""
+    if not result.warnings:
+        return []
+    return ["", *(f"ADVARSEL: {w}" for w in result.warnings)]
 
 
 def _tabell10_comparison(result: Recalculation) -> str:
@@ -212,7 +220,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         return 0
     if result.kind == "innsparing":
         print(_savings_report(result))
-        return 0
+        return 1 if result.warnings else 0  # an ADVARSEL is worth a look before it is sent on
     print(_checks_report(result))
     return 1 if result.has_deviation else 0
 

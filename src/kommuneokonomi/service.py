@@ -10,6 +10,7 @@ Engine errors carry kommune, indikator and år; here they get the cell they came
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from functools import partial
 from typing import Protocol
 
+import numpy as np
 import pandas as pd
 
 from .engine.balance import (
@@ -30,7 +32,7 @@ from .engine.balance import (
     revision_balance,
     sum_check,
 )
-from .engine.keytable import key_figure_table
+from .engine.keytable import KEY_INDICATORS, key_figure_table
 from .engine.savings import (
     IndicatorSpec,
     indicators_from_frame,
@@ -46,7 +48,7 @@ from .errors import (
     Location,
 )
 from .national import national_output
-from .request import SavingsRequest, SettingsTable, parse_request
+from .request import SavingsRequest, SettingsTable, name_key, parse_request
 from .workbook import layout as L
 from .workbook.locate import first_cell, locate, savings_fallback
 from .workbook.output import ChartSpec, OutputSheet, OutputTable, Placement
@@ -88,6 +90,9 @@ class Recalculation:
     lines: pd.DataFrame | None = None
     key_figures: pd.DataFrame | None = None
     national: pd.DataFrame | None = None  # per kommune, year and sector ('Egen kommune' Alle)
+    #: what the user should look at although nothing stopped the run (Norwegian, one line
+    #: each): implausible values, unknown names in tblData; also on the sheet (tblMerknader)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def has_deviation(self) -> bool:
@@ -179,7 +184,12 @@ def _recalculate_savings(
         data_kommuner = None
         if kommuner_from_data and L.DATA.name in tables:
             names = tables[L.DATA.name].frame["kommune"]
-            data_kommuner = list(dict.fromkeys(str(k).strip() for k in names if k))
+            # every municipality in the data, not SSB's aggregates (Norge, a group's mean)
+            data_kommuner = list(
+                dict.fromkeys(
+                    str(k).strip() for k in names if k and not name_key(k).startswith(_AGGREGATES)
+                )
+            )
         try:
             request = parse_request(
                 tables[L.INNSTILLINGER.name], kommuner, data_kommuner=data_kommuner
@@ -221,6 +231,11 @@ def _recalculate_savings(
     sectors = sector_totals(lines)
     with _located(place):
         keys = key_figure_table(data_t.frame)
+    warnings = [
+        f"{navn}: {text}"
+        for navn, text in zip(lines["navn"], lines["advarsel"], strict=True)
+        if text
+    ] + _unknown_in_data(data_t, tables.get(L.KOMMUNER.name), indicators, request.snitt_vekt)
     sheet = OutputSheet(
         name="Innsparing",
         title=(
@@ -230,6 +245,8 @@ def _recalculate_savings(
         tables=[
             OutputTable(L.INNSPARING, lines[list(c.name for c in L.INNSPARING.columns)]),
             OutputTable(L.INNSPARING_SEKTOR, sectors, _sector_formulas(len(sectors))),
+            # last, so the tables above never move when there is something to say
+            *([OutputTable(L.MERKNADER, pd.DataFrame({"merknad": warnings}))] if warnings else []),
         ],
         charts=[
             ChartSpec(
@@ -254,8 +271,76 @@ def _recalculate_savings(
             )
         )
     return Recalculation(
-        kind="innsparing", sheets=sheets, sectors=sectors, lines=lines, key_figures=keys
+        kind="innsparing",
+        sheets=sheets,
+        sectors=sectors,
+        lines=lines,
+        key_figures=keys,
+        warnings=warnings,
     )
+
+
+#: Names in tblData that are not municipalities but are expected there (SSB's aggregates).
+_AGGREGATES = ("landet", "hele landet", "norge", "kostra-gruppe", "ekg", "asss")
+
+
+def _unknown_in_data(
+    data: ReadTable,
+    kommuner: ReadTable | None,
+    indicators: list[IndicatorSpec],
+    weight: str | None,
+) -> list[str]:
+    """Warnings for tblData rows nothing reads: a municipality neither in tblKommuner nor a
+    Norwegian municipality (SSB's KLASS 131 since 2015), an indicator no line uses; each with
+    its first cell and, where a known name is close, a suggestion («mente du Bergen?»)."""
+    from .ssb.regions import load_renumbering  # package data, read once
+
+    names: dict[str, str] = {}  # name_key -> the spelling to suggest
+    if kommuner is not None:  # its municipalities, and its groups (a group's mean in tblData)
+        for column in ("kommune", "gruppe"):
+            if column in kommuner.frame:
+                names.update((name_key(k), str(k).strip()) for k in kommuner.frame[column] if k)
+    for m in load_renumbering().municipalities.values():
+        for part in (m.name, *m.name.split(" - ")):
+            names.setdefault(name_key(part), part.strip())
+    series = {
+        name_key(x): x
+        for x in (
+            *(s.indikator for s in indicators),
+            *(s.volum for s in indicators),
+            *KEY_INDICATORS,
+            *([weight] if weight else []),
+        )
+    }
+    warnings: list[str] = []
+    for column, known, what, why in (
+        ("kommune", names, "kommunen", "er verken i tblKommuner eller en norsk kommune"),
+        ("indikator", series, "indikatoren", "brukes ikke av noen linje i tblIndikatorer"),
+    ):
+        # each distinct name once: 700 000 rows hold a few hundred
+        codes, uniques = pd.factorize(data.frame[column].to_numpy(dtype=object))
+        present, first = np.unique(codes, return_index=True)
+        unknown: dict[str, tuple[int, str]] = {}  # key -> (first row, spelling)
+        for code, row in zip(present.tolist(), first.tolist(), strict=True):
+            if code < 0:  # an empty cell: reading the table reported it
+                continue
+            key = name_key(uniques[code])
+            if key and key not in known and not key.startswith(_AGGREGATES):
+                unknown.setdefault(key, (row, str(uniques[code]).strip()))
+        if column == "indikator" and len(unknown) > 5:  # a fetched dataset, not a slip
+            spelled = sorted(spelling for _, spelling in unknown.values())
+            more = f" og {len(spelled) - 10} til" if len(spelled) > 10 else ""
+            warnings.append(
+                f"{len(spelled)} indikatorer i tblData brukes ikke av noen linje i "
+                f"tblIndikatorer ({', '.join(spelled[:10])}{more})"
+            )
+            continue
+        for key, (row, spelling) in sorted(unknown.items(), key=lambda kv: kv[1][0]):
+            close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.75)
+            hint = f"; mente du {known[close[0]]}?" if close else ""
+            where = data.cell(row, column).describe()
+            warnings.append(f"{where}: {what} '{spelling}' {why}{hint}")
+    return warnings
 
 
 @contextmanager

@@ -72,6 +72,7 @@ SAVINGS_COLUMNS = (
     "ref_2_kommune",
     "innsparing_2_mnok",
     "forklaring",
+    "advarsel",
 )
 SECTOR_COLUMNS = ("sektor", "innsparing_1_mnok", "innsparing_2_mnok")
 #: The input table indicator lines come from; errors about one of its rows name it.
@@ -720,8 +721,80 @@ class _Line:
                     saving_mnok=saving_mnok,
                 )
             )
-        line["forklaring"] = " ".join(texts)
+        missing = [
+            k
+            for k in group
+            if k != settings.egen_kommune and math.isnan(rows.value(k, spec.indikator))
+        ]
+        if missing:
+            texts.append(f"Mangler verdi: {_listed(missing)}.")
+        warnings = plausibility(
+            {k: rows.value(k, spec.indikator) for k in group},
+            volume=volume,
+            savings=[float(str(line.get(f"innsparing_{i}_mnok", 0.0))) for i in (1, 2)],
+        )
+        line["advarsel"] = " ".join(warnings)
+        line["forklaring"] = " ".join(
+            ([f"ADVARSEL: {line['advarsel']}"] if warnings else []) + texts
+        )
         self.row = line
+
+
+#: The plausibility rule (docs/feilmeldinger.md, «Rimelighetskontroll»): a value more than
+#: this many times the group's median, or less than its reciprocal, is implausible.
+PLAUSIBLE_FACTOR = 10.0
+#: A saving above this (million kroner) from one line is beyond any Norwegian municipality's
+#: whole budget (Oslo's gross operating expenses are about 80 000 mill. kr).
+PLAUSIBLE_SAVING_MNOK = 100_000.0
+
+
+def plausibility(
+    values: Mapping[str, float], *, volume: float, savings: Sequence[float]
+) -> list[str]:
+    """Why a line's figures look implausible, in Norwegian (empty if they do not).
+
+    The rule, the same for every indicator: a value (own or a peer's) that is negative, or
+    more than :data:`PLAUSIBLE_FACTOR` times the median of the group's positive values or less
+    than a tenth of it; a negative volume; a saving above :data:`PLAUSIBLE_SAVING_MNOK`. A
+    typing slip (24230 for 24,23, a value in kroner among values in 1000 kr) lands there; a
+    real difference between municipalities rarely does.
+    """
+    found = {k: v for k, v in values.items() if not math.isnan(v)}
+    reasons: list[str] = []
+    negative = [k for k, v in found.items() if v < 0]
+    if negative:
+        reasons.append(
+            f"negativ verdi for {_listed(negative)} "
+            f"({', '.join(number(found[k]) for k in negative)})."
+        )
+    positive = sorted(v for v in found.values() if v > 0)
+    if len(positive) >= 3:
+        median = float(pd.Series(positive).median())
+        far = [
+            k
+            for k, v in found.items()
+            if v > 0 and (v > PLAUSIBLE_FACTOR * median or v * PLAUSIBLE_FACTOR < median)
+        ]
+        if far:
+            reasons.append(
+                f"verdien for {_listed(far)} "
+                f"({', '.join(number(found[k]) for k in far)}) er mer enn "
+                f"{number(PLAUSIBLE_FACTOR)} ganger større eller mindre enn medianen i gruppen "
+                f"({number(median)}); sjekk enhet og tastefeil."
+            )
+    if volume < 0:
+        reasons.append(f"volumet er negativt ({number(volume)}).")
+    if any(abs(x) > PLAUSIBLE_SAVING_MNOK for x in savings if math.isfinite(x)):
+        reasons.append(
+            f"innsparingen er over {number(PLAUSIBLE_SAVING_MNOK)} mill. kr, mer enn noen "
+            "kommunes hele budsjett."
+        )
+    return reasons
+
+
+def _listed(names: Sequence[str]) -> str:
+    """«Bergen», «Bergen og Oslo», «Bergen, Oslo og Stavanger»."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " og " + names[-1]
 
 
 def _reference(

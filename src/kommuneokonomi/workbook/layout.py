@@ -158,6 +158,17 @@ INNSPARING_SEKTOR = TableSpec(
     description="Innsparing summert per sektor, med sum.",
 )
 
+MERKNADER = TableSpec(
+    "tblMerknader",
+    "Innsparing",
+    (_c("Merknad", "merknad", width=120),),
+    output=True,
+    description=(
+        "Det beregningen advarer om: urimelige verdier, navn i tblData som ikke er kjent, "
+        "indikatorer som ikke brukes. Står bare når det er noe å si."
+    ),
+)
+
 INNSPARING_KOMMUNER = TableSpec(
     "tblInnsparingKommuner",
     "Innsparing",
