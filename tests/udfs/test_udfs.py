@@ -736,3 +736,26 @@ def test_xlwings_metadata(real_xlwings_udfs: types.ModuleType) -> None:
     assert ranges["KO_NDR"] == set()
     snitt = real_xlwings_udfs.KO_SNITT
     assert round(snitt(ASSS_VALUES, ASSS_NAMES, "Trondheim")) == 856398
+
+
+def test_currency_cells_arrive_as_decimal_and_are_numbers() -> None:
+    """Excel's Currency type (cells formatted as kroner or accounting) reaches Python through
+    pywin32 as ``decimal.Decimal`` (xlwings issues #65, #640, #2035): before issue 14 every
+    function answered ``#FEIL: verdier nr. 1: '100' er ikke et tall``."""
+    from decimal import Decimal
+
+    as_currency = [[Decimal(str(v[0]))] for v in ASSS_VALUES]
+    assert round(KO_SNITT(as_currency, ASSS_NAMES, "Trondheim")) == 856398
+    assert KO_SNITT(as_currency, ASSS_NAMES, "Trondheim") == KO_SNITT(
+        ASSS_VALUES, ASSS_NAMES, "Trondheim"
+    )
+
+
+def test_pasted_text_numbers_are_read_and_ambiguous_ones_named() -> None:
+    pasted = [["\u2212" + "1 000"] if i == 0 else v for i, v in enumerate(ASSS_VALUES)]
+    assert isinstance(KO_SNITT(pasted, ASSS_NAMES, "Trondheim"), float)
+    ambiguous = [["24.230"] if i == 1 else v for i, v in enumerate(ASSS_VALUES)]
+    assert KO_SNITT(ambiguous, ASSS_NAMES, "Trondheim") == (
+        "#FEIL: verdier nr. 2: '24.230' er tvetydig: punktum kan være tusenskille (24230) "
+        "eller desimaltegn (24,23); skriv 24230 eller 24,23"
+    )

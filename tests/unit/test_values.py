@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -35,6 +36,19 @@ from kommuneokonomi.errors import InputError, InputErrors
         ("-3,5", -3.5),
         ("+7", 7.0),
         ("0,05", 0.05),
+        # issue 14: what Norwegian users paste from reports and web pages
+        ("\u22123,5", -3.5),  # the minus sign U+2212
+        ("12,5 %", 0.125),  # as Excel reads a typed percentage
+        ("12,5%", 0.125),
+        ("1.234,5", 1234.5),  # dots between thousands, decimal comma
+        ("1.234.567", 1234567.0),
+        ("1.234.567,25", 1234567.25),
+        ("1\u2009234", 1234.0),  # thin space
+        ("24.23", 24.23),
+        ("1234.567", 1234.567),  # four digits before the dot: not a thousands group
+        ("0.123", 0.123),
+        (Decimal("100"), 100.0),  # Excel's Currency type through pywin32
+        (Decimal("-24230.50"), -24230.5),
     ],
 )
 def test_parse_number(raw: object, expected: float) -> None:
@@ -63,7 +77,14 @@ def test_empty_is_missing(raw: object) -> None:
         ("abc", "'abc' er ikke et tall"),
         (True, "sannhetsverdi"),
         (False, "sannhetsverdi"),
-        ("1.234,5", "ikke et tall"),  # dot as thousands separator is ambiguous
+        (
+            "24.230",
+            "'24.230' er tvetydig: punktum kan være tusenskille (24230) eller desimaltegn (24,23); skriv 24230 eller 24,23",
+        ),
+        ("1.234", "tvetydig"),
+        ("\u2212 1 234", "ikke et tall"),
+        ("1.2345,6", "ikke et tall"),
+        ("12 %%", "ikke et tall"),
         ("12 34", "ikke et tall"),  # a space must group three digits
         ("1,2,3", "ikke et tall"),
         ("12 kr", "ikke et tall"),

@@ -137,3 +137,72 @@ def test_any_absurd_peer_value_gives_advarsel(
     line = _line(recalculate(CalamineBook(path)), "sfo_enhetskostnad")
     assert line["forklaring"].startswith("ADVARSEL: ")
     assert peer in line["advarsel"]
+
+
+UNCALCULATED = (
+    "cellen har en formel uten beregnet verdi (filen er lagret av et program som ikke regner "
+    "ut formler); åpne arbeidsboken i Excel eller LibreOffice, lagre den og prøv igjen"
+)
+
+
+def _cell_of(kommune: str, indikator: str) -> str:
+    ws = openpyxl.load_workbook(EXAMPLE)["Data"]
+    for row in ws.iter_rows(min_row=2):
+        if row[0].value == kommune and row[2].value == indikator:
+            return str(row[3].coordinate)
+    raise AssertionError
+
+
+def test_an_uncalculated_formula_is_an_error_at_its_cell(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """openpyxl (like other writers that do not calculate) saves a formula without its
+    result; it used to be read as missing (a peer silently dropped) or as 0."""
+    book = _edited(tmp_path, _set("Bergen", "sfo_enhetskostnad", "=22736*1"))
+    out = tmp_path / "ut.xlsx"
+    assert main(["recalc", str(book), "-o", str(out)]) == 2
+    cell = _cell_of("Bergen", "sfo_enhetskostnad")
+    err = capsys.readouterr().err
+    assert err == f"Feil: arket 'Data', celle {cell}: kolonnen 'Verdi': {UNCALCULATED}\n"
+    assert not out.exists()
+
+
+def test_a_text_number_with_an_ambiguous_dot_is_an_error_at_its_cell(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The issue's «24.230» (a thousands dot or a decimal point?) was read as 24,23."""
+    book = _edited(tmp_path, _set("Trondheim", "sfo_enhetskostnad", "24.230"))
+    assert main(["check", str(book)]) == 2
+    cell = _cell_of("Trondheim", "sfo_enhetskostnad")
+    assert capsys.readouterr().err == (
+        f"Feil: arket 'Data', celle {cell}: kolonnen 'Verdi': '24.230' er tvetydig: punktum "
+        "kan være tusenskille (24230) eller desimaltegn (24,23); skriv 24230 eller 24,23\n"
+    )
+
+
+def test_a_calculated_formula_reads_its_value(tmp_path: Path) -> None:
+    """The same formula once LibreOffice has calculated and saved it reads as its result."""
+    from ..support.libreoffice import soffice_path
+
+    if soffice_path() is None:
+        pytest.skip("LibreOffice mangler")
+    import subprocess
+
+    book = _edited(tmp_path, _set("Bergen", "sfo_enhetskostnad", "=22736*1"))
+    folder = tmp_path / "lo"
+    subprocess.run(
+        [
+            str(soffice_path()),
+            "--headless",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(folder),
+            str(book),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    line = _line(recalculate(CalamineBook(folder / book.name)), "sfo_enhetskostnad")
+    assert line["ref_2_kommune"] == "Bergen" and line["referanse_2"] == 22736

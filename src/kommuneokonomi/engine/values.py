@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Collection, Iterable
+from decimal import Decimal
 from numbers import Integral, Real
 from typing import Any
 
@@ -52,27 +53,47 @@ ERROR_COLUMN = {
 #: SSB's symbols for a missing value (statistikkbanken's "tegnforklaring").
 MISSING_SYMBOLS = frozenset({".", "..", "...", ":", "-", "…"})
 
-# A number as people type it in Norwegian: optional sign, digits grouped by (non-breaking)
-# spaces, decimal comma or point. "1 234,5" and "1234.5" are both 1234.5.
-_NUMBER = re.compile(r"^[+-]?(\d{1,3}([ \u00a0\u202f]\d{3})+|\d+)([.,]\d+)?$")
+# A number as people type or paste it in Norway (from reports, web pages, other programs):
+# a sign (the minus sign U+2212 too), digits grouped in threes by spaces (also the no-break,
+# narrow no-break and thin spaces Excel and web pages use) or by dots when a decimal comma
+# follows, a decimal comma or point, and an optional percent sign.
+_GAPS = "[ \u00a0\u202f\u2009]"
+_SIGN = r"(?P<sign>[+\-\u2212]?)"
+_PERCENT = r"(?P<pct>\s*%)?"
+_NUMBER_FORMS = (
+    # 1234 / 1 234 567 with an optional decimal comma or point: 1 234,5 / 1234.5
+    re.compile(
+        rf"^{_SIGN}(?P<int>\d{{1,3}}(?:{_GAPS}\d{{3}})+|\d+)(?:(?P<sep>[.,])(?P<dec>\d+))?{_PERCENT}$"
+    ),
+    # dots between thousands and a decimal comma: 1.234,5 / 1.234.567,25
+    re.compile(rf"^{_SIGN}(?P<int>\d{{1,3}}(?:\.\d{{3}})+),(?P<dec>\d+){_PERCENT}$"),
+    # dots between thousands, two or more of them: 1.234.567 (one dot alone is ambiguous)
+    re.compile(rf"^{_SIGN}(?P<int>\d{{1,3}}(?:\.\d{{3}}){{2,}}){_PERCENT}$"),
+)
 
 
 def parse_number(raw: object) -> tuple[float, str | None]:
     """Read one value: returns (number, None), or (NaN, symbol) for a KOSTRA missing symbol.
+
+    Text is read as Norwegians write numbers: ``"1 234,5"``, ``"1234.5"``, ``"1.234,5"``,
+    ``"−3,5"`` (the minus sign U+2212), ``"12,5 %"`` (0.125, as Excel reads a typed
+    percentage). A ``Decimal`` (what Excel's Currency cells arrive as through pywin32) is a
+    number.
 
     Args:
         raw: a number, None/NaN (missing, symbol ``""``), or text such as ``"1 234,5"`` or
             ``".."``.
 
     Raises:
-        ValueError: the value is text that is neither a number nor a missing symbol, or a
+        ValueError: the value is text that is neither a number nor a missing symbol, text whose
+            dot could be a thousands separator as well as a decimal point (``"24.230"``), or a
             boolean (a True in a number column is a typing slip, not the number 1).
     """
     if raw is None or raw is pd.NA or raw is pd.NaT:
         return math.nan, ""
     if isinstance(raw, bool):
         raise ValueError(f"'{'SANN' if raw else 'USANN'}' er en sannhetsverdi, ikke et tall")
-    if isinstance(raw, Real):
+    if isinstance(raw, Real | Decimal):
         try:
             value = float(raw)
         except OverflowError:  # an integer beyond what a number cell holds
@@ -86,10 +107,32 @@ def parse_number(raw: object) -> tuple[float, str | None]:
             return math.nan, ""
         if text in MISSING_SYMBOLS:
             return math.nan, text
-        if _NUMBER.match(text):
-            digits = re.sub(r"[ \u00a0\u202f]", "", text).replace(",", ".")
-            return float(digits), None
+        for form in _NUMBER_FORMS:
+            m = form.match(text)
+            if m is not None:
+                return _number(m, raw), None
     raise ValueError(f"'{raw}' er ikke et tall")
+
+
+def _number(m: re.Match[str], raw: object) -> float:
+    groups = m.groupdict()
+    whole = re.sub(r"[^\d]", "", groups["int"])
+    dec = groups.get("dec")
+    if (
+        groups.get("sep") == "."
+        and dec is not None
+        and len(dec) == 3
+        and re.fullmatch(r"[1-9]\d{0,2}", groups["int"])
+    ):
+        whole_number, decimal = groups["int"] + dec, f"{groups['int']},{dec.rstrip('0') or '0'}"
+        raise ValueError(
+            f"'{raw}' er tvetydig: punktum kan være tusenskille ({whole_number}) eller "
+            f"desimaltegn ({decimal}); skriv {whole_number} eller {decimal}"
+        )
+    value = float(whole + ("." + dec if dec else ""))
+    if groups["sign"] in ("-", "\u2212"):
+        value = -value
+    return value / 100 if groups.get("pct") else value
 
 
 def clean_data(

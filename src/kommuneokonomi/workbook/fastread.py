@@ -53,7 +53,7 @@ from defusedxml.ElementTree import ParseError, fromstring, iterparse
 from ..errors import LayoutError, Location
 from .files import check_package, damaged_file, dangerous_xml
 from .layout import TableSpec
-from .tables import Bounds, RawTable, range_bounds, table_body
+from .tables import UNCALCULATED, Bounds, RawTable, range_bounds, table_body
 
 __all__ = ["CalamineBook", "calamine_available"]
 
@@ -94,6 +94,7 @@ class _SheetScan:
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
     merged: list[Bounds] = field(default_factory=list)
     value_spans: list[tuple[int, int]] = field(default_factory=list)
+    uncalculated: set[tuple[int, int]] = field(default_factory=set)
 
 
 # Read errors of a damaged package (a missing or broken part), and of its XML.
@@ -253,6 +254,10 @@ class CalamineBook:
             i, j = r - top, c - left
             if 0 <= i < len(cells) and 0 <= j < len(cells[i]):
                 cells[i][j] = error
+        for r, c in scan.uncalculated:
+            i, j = r - top, c - left
+            if 0 < i < len(cells) and 0 <= j < len(cells[i]):  # a header formula has its text
+                cells[i][j] = UNCALCULATED
         return RawTable(
             name=spec.name,
             sheet=part.sheet,
@@ -400,6 +405,7 @@ def _scan_sheet(xml: bytes) -> _SheetScan:
         else:
             placed[where] = value
     scan.errors = dict(_error_cells_parsed(xml)) if unplaced else placed
+    scan.uncalculated = _uncalculated_cells(xml)
     first = xml.find(b"mergeCell", _cells_end(xml))  # <mergeCells> follows <sheetData>
     if first >= 0:
         for m in _MERGE.finditer(xml, max(xml.rfind(b"<", 0, first), 0)):
@@ -535,6 +541,35 @@ def _error_cell(xml: bytes, at: int) -> tuple[str | None, str, tuple[int, int]] 
         _text(value[1]),
         (value.start(1), value.end(1)),
     )
+
+
+_FORMULA = re.compile(rb"<" + _NAME + rb"f[\s>/]")
+_TEXT_TYPES = (b"str", b"inlineStr")
+
+
+def _uncalculated_cells(xml: bytes) -> set[tuple[int, int]]:
+    """The formula cells saved without a result: no ``<v>``, or an empty one where the
+    formula does not give text (Excel writes an empty text result as ``t="str"`` and
+    ``<v></v>``). openpyxl and other writers that do not calculate leave them so. A sheet
+    without formulas costs one search for ``<f``."""
+    if b"<f" not in xml and b":f" not in xml:
+        return set()
+    found: set[tuple[int, int]] = set()
+    for hit in _FORMULA.finditer(xml):
+        start = xml.rfind(b"<", 0, hit.start())  # the formula is the cell's first child
+        tag = _CELL_TAG.match(xml, start) if start >= 0 else None
+        if tag is None or tag.end() != hit.start():
+            continue
+        attrs = _attrs(tag[1])
+        end = _CELL_END.search(xml, tag.end())
+        if end is None or attrs.get(b"t") in _TEXT_TYPES:
+            continue
+        value = _VALUE.search(xml, tag.end(), end.start())
+        if value is None or not (value[1] or b"").strip():
+            where = _cell_position(attrs[b"r"].decode("ascii")) if b"r" in attrs else None
+            if where is not None:
+                found.add(where)
+    return found
 
 
 def _cell_position(ref: str | None) -> tuple[int, int] | None:

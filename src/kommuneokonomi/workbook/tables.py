@@ -24,6 +24,7 @@ from .layout import Column, TableSpec
 
 __all__ = [
     "EXCEL_ERRORS",
+    "UNCALCULATED",
     "Bounds",
     "RawTable",
     "ReadTable",
@@ -38,6 +39,23 @@ __all__ = [
 #: Excel's error values as they arrive from a file or a live book.
 EXCEL_ERRORS = frozenset(
     {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!"}
+)
+
+
+class _Uncalculated:
+    """A formula cell saved without its result (a program that writes formulas but does not
+    calculate them): not empty, not zero, not a value at all."""
+
+    def __repr__(self) -> str:
+        return "UNCALCULATED"
+
+
+#: What a reader puts in a formula cell that has no stored result; reading it is an error.
+UNCALCULATED = _Uncalculated()
+
+_UNCALCULATED_REASON = (
+    "cellen har en formel uten beregnet verdi (filen er lagret av et program som ikke "
+    "regner ut formler); åpne arbeidsboken i Excel eller LibreOffice, lagre den og prøv igjen"
 )
 
 
@@ -474,6 +492,8 @@ def _read(value: object, column: Column) -> object:
     """One cell by its column type; raises ValueError with a Norwegian reason."""
     if isinstance(value, list | tuple | dict | set):
         raise ValueError("cellen er ikke én enkelt verdi")
+    if value is UNCALCULATED:
+        raise ValueError(_UNCALCULATED_REASON)
     if isinstance(value, str) and value.strip() in EXCEL_ERRORS:
         raise ValueError(f"cellen har Excel-feilen {value.strip()}")
     if isinstance(value, dt.datetime | dt.date | dt.time | dt.timedelta):
