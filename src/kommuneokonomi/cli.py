@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import gc
 import sys
+import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
@@ -571,7 +572,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --versjon, or a usage error the parser has printed
         return exc.code if isinstance(exc.code, int) else 2
     try:
-        with _cycle_collector_paused():
+        with _cycle_collector_paused(), warnings.catch_warnings():
+            # openpyxl's notes about what it drops on loading (e.g. "Data Validation extension
+            # is not supported and will be removed") are English and about its own model: the
+            # part writer copies input parts byte for byte; only the rare fallback for a
+            # package it refuses saves through openpyxl (docs/sikkerhet.md says what is lost)
+            warnings.filterwarnings("ignore", category=UserWarning, module=r"openpyxl(\.|$)")
             code: int = args.func(args)
     except KommuneokonomiError as exc:
         print(f"Feil: {exc.describe()}", file=sys.stderr)

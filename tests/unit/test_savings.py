@@ -558,7 +558,8 @@ def test_relative_line_with_own_value_zero() -> None:
 
 
 @pytest.mark.parametrize(
-    "bad,fragment", [("abc", "abc"), (True, "sannhetsverdi"), ("1.234,5", "1.234,5")]
+    "bad,fragment",
+    [("abc", "abc"), (True, "sannhetsverdi"), ("24.230", "24.230"), ("1,2,3", "1,2,3")],
 )
 def test_non_numeric_value(bad: object, fragment: str) -> None:
     err = raised(make_data({("Bergen", "sfo_kost"): bad}))

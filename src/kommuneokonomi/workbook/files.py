@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import io
 import math
 import os
 import re
@@ -259,9 +260,10 @@ def save_outputs(
     _check_target(target, source=source)
     lock = excel_lock_file(target)
     if lock is not None:
+        program = "LibreOffice" if lock.name.startswith(".~lock.") else "Excel"
         raise LayoutError(
-            f"filen ser ut til å være åpen i Excel (låsefilen {lock.name} finnes); lukk den "
-            "og prøv igjen, eller skriv til en annen fil med -o",
+            f"filen ser ut til å være åpen i {program} (låsefilen {lock.name} finnes); lukk "
+            "den og prøv igjen, eller skriv til en annen fil med -o",
             code="fil_laast",
             location=Location(file=target.name),
         )
@@ -272,10 +274,11 @@ def save_outputs(
     if taken is not None:
         check_table_names(sheets, taken, file=source.name)
     try:
-        with tempfile.TemporaryDirectory(prefix="kommuneokonomi-") as folder:
-            rendered = Path(folder) / "utdata.xlsx"
-            render_outputs(sheets, rendered, stamp=stamp)
-            replace_output_sheets(source, rendered, [s.name for s in sheets], target)
+        # rendered in memory (the output sheets are small): a full temporary folder cannot
+        # stop a recalculation, nor be mistaken for the target's disk being full
+        rendered = io.BytesIO()
+        render_outputs(sheets, rendered, stamp=stamp)
+        replace_output_sheets(source, rendered, [s.name for s in sheets], target)
     except PackageError:
         (fallback or partial(save_through_openpyxl, source))(sheets, target, stamp=stamp)
     except OSError as exc:
@@ -651,12 +654,14 @@ def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
 
 
 def excel_lock_file(path: Path) -> Path | None:
-    """Excel's owner file (``~$name.xlsx``) beside ``path``, if the workbook is open in Excel."""
-    lock = path.with_name("~$" + path.name[2:] if len(path.name) > 2 else "~$" + path.name)
-    for candidate in (lock, path.with_name("~$" + path.name)):
-        if candidate.exists():
-            return candidate
-    return None
+    """The lock file beside ``path`` if the workbook is open in Excel (``~$name.xlsx``, the
+    owner file) or in LibreOffice (``.~lock.name.xlsx#``); None if there is none."""
+    candidates = (
+        path.with_name("~$" + path.name[2:] if len(path.name) > 2 else "~$" + path.name),
+        path.with_name("~$" + path.name),
+        path.with_name(f".~lock.{path.name}#"),
+    )
+    return next((c for c in candidates if c.exists()), None)
 
 
 def _raw(ws: Worksheet, name: str) -> RawTable:

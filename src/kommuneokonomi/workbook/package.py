@@ -60,6 +60,8 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree as SafeET
 
+from ..errors import LayoutError, Location
+
 __all__ = ["PackageError", "atomic_target", "replace_output_sheets", "workbook_names"]
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -125,7 +127,7 @@ class PackageError(ValueError):
 
 def replace_output_sheets(
     original: Path,
-    rendered: Path,
+    rendered: Path | BinaryIO,
     sheet_names: Sequence[str],
     target: Path,
 ) -> None:
@@ -133,8 +135,9 @@ def replace_output_sheets(
 
     Args:
         original: the user's workbook (.xlsx/.xlsm); only read. It may be ``target`` itself.
-        rendered: a small workbook that holds (at least) the output sheets, written by
-            XlsxWriter (or openpyxl, LibreOffice: any writer of transitional SpreadsheetML).
+        rendered: a small workbook (a file, or a stream such as ``io.BytesIO``) that holds (at
+            least) the output sheets, written by XlsxWriter (or openpyxl, LibreOffice: any
+            writer of transitional SpreadsheetML).
         sheet_names: the output sheets, in the order new ones are appended.
         target: where the result goes; written to a temporary file beside it and renamed over
             it, so ``target`` is always either the old or the new complete file.
@@ -143,7 +146,7 @@ def replace_output_sheets(
         PackageError: a sheet is missing from ``rendered``, a table name would clash with a
             table of a kept sheet, or a package has a shape this module does not handle.
     """
-    original, rendered, target = Path(original), Path(rendered), Path(target)
+    original, target = Path(original), Path(target)
     names = list(sheet_names)
     if len({n.casefold() for n in names}) != len(names):
         raise PackageError(f"the same sheet is named twice: {names}")
@@ -206,9 +209,17 @@ def workbook_names(path: Path) -> dict[str, str | None]:
 def atomic_target(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; on success rename it over ``target``.
 
-    On any exception the temporary file is removed and ``target`` is left as it was.
+    On any exception the temporary file is removed and ``target`` is left as it was. The file
+    written keeps the permissions of the one it replaces, or gets those the umask gives a new
+    file. A symbolic link is written through to its target when that is a workbook.
+
+    Raises:
+        LayoutError: ``target`` is read-only, is (or links to) a file that is not a workbook,
+            or is a link to nothing (:func:`writable_target`).
     """
-    target = target.resolve()
+    target = writable_target(target)
+    _remove_leftovers(target)
+    mode = target.stat().st_mode & 0o777 if target.exists() else _new_file_mode()
     fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent)
     os.close(fd)
     tmp = Path(name)
@@ -216,12 +227,101 @@ def atomic_target(target: Path) -> Iterator[Path]:
         yield tmp
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
-        if target.exists():
-            os.chmod(tmp, target.stat().st_mode & 0o777)
+        os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+#: A workbook (and any zip) starts with a local file header.
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+def writable_target(target: Path) -> Path:
+    """The file to write for ``target``: the path itself, or what a symbolic link points at.
+
+    Refuses what would lose a user's file or fail late: a read-only file (its permission bits,
+    which also hold for root and for Windows' read-only attribute), an existing non-empty file
+    that is not a workbook (through a link or not), and a link that points at nothing.
+
+    Raises:
+        LayoutError: with code ``ingen_skrivetilgang``, ``feil_filtype`` or ``mangler_fil``.
+    """
+    where = Location(file=str(target))
+    path = Path(os.path.abspath(target))
+    if path.is_symlink():
+        resolved = path.resolve()
+        if not resolved.exists():
+            raise LayoutError(
+                f"utfilen er en snarvei (lenke) til '{resolved}', som ikke finnes; oppgi selve "
+                "filen du vil skrive, ikke lenken",
+                code="mangler_fil",
+                location=where,
+            )
+        path = resolved
+    if not path.is_file():
+        return path
+    info = path.stat()
+    if not info.st_mode & 0o222:
+        raise LayoutError(
+            "filen er skrivebeskyttet og blir ikke endret; fjern skrivebeskyttelsen (i "
+            "Windows: Egenskaper > Skrivebeskyttet) eller skriv resultatet til en annen fil "
+            "med -o",
+            code="ingen_skrivetilgang",
+            location=where,
+        )
+    if info.st_size > 0:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+        if head != _ZIP_MAGIC:
+            shown = (
+                f"'{target}' er en snarvei (lenke) til '{path}', som"
+                if path != Path(os.path.abspath(target))
+                else f"'{target}' finnes og"
+            )
+            raise LayoutError(
+                f"{shown} ikke er en Excel-arbeidsbok; den blir ikke overskrevet. Velg et "
+                "annet filnavn",
+                code="feil_filtype",
+                location=where,
+            )
+    return path
+
+
+def _new_file_mode() -> int:
+    """The permissions a new file gets from the umask (read-write for those it allows)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+#: Leftovers of a run killed while writing (``.navn.k3j_9x2a.xlsx``, from mkstemp above).
+_LEFTOVER_AGE_S = 3600
+
+
+def _remove_leftovers(target: Path) -> None:
+    """Remove our temporary files beside ``target`` that a killed run left: only names of
+    our own pattern, and only those untouched for an hour (a run writing now is left alone)."""
+    import time
+
+    pattern = re.compile(
+        re.escape(f".{target.stem}.") + r"[a-z0-9_]{8}" + re.escape(target.suffix) + "$"
+    )
+    now = time.time()
+    try:
+        entries = list(os.scandir(target.parent))
+    except OSError:
+        return
+    for entry in entries:
+        if not pattern.match(entry.name):
+            continue
+        with contextlib.suppress(OSError):
+            if (
+                entry.is_file(follow_symlinks=False)
+                and now - entry.stat().st_mtime > _LEFTOVER_AGE_S
+            ):
+                os.unlink(entry.path)
 
 
 # --------------------------------------------------------------------------------------------
