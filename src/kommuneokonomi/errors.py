@@ -37,6 +37,7 @@ class ErrorCode(StrEnum):
 
     ARK_FINNES = "ark_finnes"
     DUPLIKAT = "duplikat"
+    EGET_ARK = "eget_ark"  # a user's own sheet bears an output sheet's name
     EXCEL_FEIL = "excel_feil"
     FARLIG_XML = "farlig_xml"
     FEIL = "feil"

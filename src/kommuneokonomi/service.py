@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -36,6 +36,7 @@ from .engine.keytable import KEY_INDICATORS, key_figure_table
 from .engine.savings import (
     IndicatorSpec,
     indicators_from_frame,
+    listed_series,
     savings_table,
     sector_totals,
 )
@@ -159,7 +160,12 @@ def recalculate(book: BookReader, *, kommuner_from_data: bool = False) -> Recalc
         optional = frozenset({L.KOMMUNER.name}) if kommuner_from_data else frozenset()
         from_data = kommuner_from_data and L.KOMMUNER.name not in book.table_names()
         tables, problems = _read_all(book, L.SAVINGS, optional=optional)
-        return _recalculate_savings(tables, problems, kommuner_from_data=from_data)
+        return _recalculate_savings(
+            tables,
+            problems,
+            kommuner_from_data=from_data,
+            had_key_figures=L.NOKKELTALL.name in book.table_names(),
+        )
     tables, problems = _read_all(book, L.BUDGET)
     InputErrors.raise_if_any(problems)
     return _recalculate_budget(tables)
@@ -173,10 +179,13 @@ def _recalculate_savings(
     problems: list[KommuneokonomiError],
     *,
     kommuner_from_data: bool = False,
+    had_key_figures: bool = False,
 ) -> Recalculation:
     """Savings workbook, one municipality or every one. ``problems`` holds what reading the
     tables found; the settings and indicator tables are still checked so the user sees every
-    problem in one run."""
+    problem in one run. ``had_key_figures``: the workbook holds a Nøkkeltall sheet from an
+    earlier run, which is emptied (with a line saying why) when its series are gone, never
+    left standing with old figures."""
     request: SavingsRequest | None = None
     indicators: list[IndicatorSpec] = []
     if L.INNSTILLINGER.name in tables:
@@ -203,6 +212,16 @@ def _recalculate_savings(
         except KommuneokonomiError as exc:
             errors = list(exc) if isinstance(exc, InputErrors) else [exc]
             problems += [locate(e, tables, fallback=first_cell(indicators_t)) for e in errors]
+        else:
+            if not indicators and not indicators_t.frame.empty:
+                problems.append(
+                    InputError(
+                        "ingen linje i tblIndikatorer har en referanse: alle har '-' i både "
+                        "Referanse 1 og Referanse 2, så det er ingenting å beregne",
+                        code="tom_tabell",
+                        location=first_cell(indicators_t),
+                    )
+                )
     for name, what in ((L.INDIKATORER.name, "indikator"), (L.DATA.name, "verdi")):
         if name in tables and tables[name].frame.empty:
             problems.append(
@@ -235,7 +254,13 @@ def _recalculate_savings(
         f"{navn}: {text}"
         for navn, text in zip(lines["navn"], lines["advarsel"], strict=True)
         if text
-    ] + _unknown_in_data(data_t, tables.get(L.KOMMUNER.name), indicators, request.snitt_vekt)
+    ] + _unknown_in_data(
+        data_t,
+        tables.get(L.KOMMUNER.name),
+        indicators,
+        request.snitt_vekt,
+        listed=listed_series(tables[L.INDIKATORER.name].frame),
+    )
     sheet = OutputSheet(
         name="Innsparing",
         title=(
@@ -262,11 +287,17 @@ def _recalculate_savings(
         ],
     )
     sheets = [sheet]
-    if len(keys):  # only where the data hold the inputs (R Tabell 1-3 style series)
+    if len(keys) or had_key_figures:  # where the data hold the series (R Tabell 1-3 style)
         sheets.append(
             OutputSheet(
                 name="Nøkkeltall",
-                title="Nøkkeltall: vekst, netto driftsresultat, investeringer og gjeld",
+                title=(
+                    "Nøkkeltall: vekst, netto driftsresultat, investeringer og gjeld"
+                    if len(keys)
+                    else "Nøkkeltall: ingen å vise. tblData har ikke lenger noen av seriene "
+                    f"nøkkeltallene regnes fra ({', '.join(KEY_INDICATORS)}); tabellen er "
+                    "derfor tømt"
+                ),
                 tables=[OutputTable(L.NOKKELTALL, keys)],
             )
         )
@@ -289,6 +320,8 @@ def _unknown_in_data(
     kommuner: ReadTable | None,
     indicators: list[IndicatorSpec],
     weight: str | None,
+    *,
+    listed: Sequence[str] = (),
 ) -> list[str]:
     """Warnings for tblData rows nothing reads: a municipality neither in tblKommuner nor a
     Norwegian municipality (SSB's KLASS 131 since 2015), an indicator no line uses; each with
@@ -309,6 +342,7 @@ def _unknown_in_data(
             *(s.indikator for s in indicators),
             *(s.volum for s in indicators),
             *KEY_INDICATORS,
+            *listed,
             *([weight] if weight else []),
         )
     }

@@ -187,14 +187,15 @@ def rename_column(table: str, old: str, new: str) -> Mutation:
     def mutate(wb: Workbook) -> list[Where]:
         ws = table_sheet(wb, table)
         t = ws.tables[table]
-        where = header_right_of(wb, table)
+        where: list[Where] = []
         min_col, min_row, _, _ = range_boundaries(t.ref)
         for j, col in enumerate(t.tableColumns):
             cell = ws.cell(row=int(min_row or 1), column=int(min_col or 1) + j)
             if cell.value == old:
                 cell.value = new
                 col.name = new
-        return [where]
+                where.append((ws.title, cell.coordinate))  # the retyped header is named
+        return where
 
     return mutate
 

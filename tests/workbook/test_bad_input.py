@@ -53,9 +53,8 @@ def rename_column(table: str, old: str, new: str) -> Callable[[Workbook], tuple[
                     if cell.value == old:
                         cell.value = new
                         col.name = new
-                last = header[-1]
-                # the message points at the header row, just right of the table
-                return ws.title, f"{openpyxl.utils.get_column_letter(last.column + 1)}{last.row}"
+                        # the message points at the retyped header (issue 12: not at E1)
+                        return ws.title, cell.coordinate
         raise AssertionError(table)
 
     return mutate

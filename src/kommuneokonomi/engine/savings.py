@@ -50,6 +50,7 @@ __all__ = [
     "Method",
     "SavingsSettings",
     "indicators_from_frame",
+    "listed_series",
     "parse_method",
     "saving_kr",
     "savings_table",
@@ -260,6 +261,8 @@ def indicators_from_frame(frame: pd.DataFrame) -> list[IndicatorSpec]:
             )
             continue
         seen.add(name_key(ind))
+        if _listed_only(row):
+            continue  # a series named for its unit (a volume, a weight): no line, no pricing
         row_problems: list[KommuneokonomiError] = []
         for column, parse in (
             ("beste", parse_better),
@@ -309,6 +312,25 @@ def indicators_from_frame(frame: pd.DataFrame) -> list[IndicatorSpec]:
         )
     InputErrors.raise_if_any(problems)
     return specs
+
+
+def _listed_only(row: Mapping[Hashable, Any]) -> bool:
+    """Both references explicitly ``-`` (or ``ingen``): the row lists a series (a volume, a
+    weight) for its name and unit only. It is no savings line, so it needs no volume,
+    factor, direction or method."""
+    return all(
+        _text(row.get(column)).casefold() in {"-", "ingen"}
+        for column in ("referanse_1", "referanse_2")
+    )
+
+
+def listed_series(frame: pd.DataFrame) -> list[str]:
+    """The indicator ids of rows that only list a series (both references ``-``)."""
+    return [
+        _text(row.get("indikator"))
+        for row in frame.to_dict("records")
+        if _text(row.get("indikator")) and _listed_only(row)
+    ]
 
 
 def savings_table(

@@ -57,12 +57,18 @@ from .output import (
     Placement,
     SheetPlan,
     TablePlan,
+    check_sheet_owners,
     check_table_names,
     place_tables,
     plan_sheet,
     wraps,
 )
-from .package import PackageError, atomic_target, replace_output_sheets, workbook_names
+from .package import (
+    PackageError,
+    atomic_target,
+    replace_output_sheets,
+    sheets_and_names,
+)
 from .tables import Bounds, RawTable, cell_address, column_letter, table_body
 
 if TYPE_CHECKING:  # openpyxl and XlsxWriter are imported where they are used: a recalculation
@@ -268,10 +274,11 @@ def save_outputs(
             location=Location(file=target.name),
         )
     try:
-        taken = workbook_names(source)
+        existing, taken = sheets_and_names(source)
     except PackageError:
         taken = None  # a package the part writer cannot read: the fallback checks the names
     if taken is not None:
+        check_sheet_owners(sheets, existing, taken, file=source.name)
         check_table_names(sheets, taken, file=source.name)
     try:
         # rendered in memory (the output sheets are small): a full temporary folder cannot
@@ -313,7 +320,9 @@ def save_through_openpyxl(
     # parts of the source package when saving, which a damaged .xlsx fails)
     macros = source.suffix.lower() == ".xlsm"
     wb = _load(source, data_only=False, keep_vba=macros)
-    check_table_names(sheets, _openpyxl_names(wb), file=source.name)
+    taken = _openpyxl_names(wb)
+    check_sheet_owners(sheets, wb.sheetnames, taken, file=source.name)
+    check_table_names(sheets, taken, file=source.name)
     for sheet in sheets:
         _empty_sheet(wb, sheet.name)
     try:

@@ -387,6 +387,16 @@ BUDGET: tuple[TableSpec, ...] = (
 )
 KINDS: dict[BookKind, tuple[TableSpec, ...]] = {"innsparing": SAVINGS, "budsjett": BUDGET}
 
+#: The tables only the tool writes: an existing sheet holding one of them is an output sheet
+#: the tool made (the marker by which a user's own sheet of the same name is told apart).
+OUTPUT_TABLE_NAMES: frozenset[str] = frozenset(
+    spec.name.casefold()
+    for spec in (
+        *(INNSPARING, INNSPARING_SEKTOR, MERKNADER, INNSPARING_KOMMUNER, NOKKELTALL),
+        *(KONTROLLER, BALANSE, SAMMENLIGNING_SNITT),
+    )
+)
+
 
 def kind_of_tables(table_names: set[str]) -> BookKind | None:
     """Tell a savings workbook from a budget workbook by the tables it holds."""

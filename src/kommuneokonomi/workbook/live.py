@@ -58,6 +58,7 @@ from .output import (
     OutputSheet,
     SheetPlan,
     TablePlan,
+    check_sheet_owners,
     check_table_names,
     place_tables,
     plan_sheet,
@@ -345,6 +346,7 @@ class LiveBook:
         """
         plans = [plan_sheet(s, stamp=stamp) for s in sheets]
         taken = {name: str(sheet.name) for name, (sheet, _) in self._tables().items()}
+        check_sheet_owners(plans, self.sheet_names(), taken, file=self.name)
         check_table_names(plans, taken, file=self.name)
         with self._screen_frozen():
             first = None

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import LayoutError, Location
-from .layout import Column, TableSpec
+from .layout import OUTPUT_TABLE_NAMES, Column, TableSpec
 from .tables import cell_address, column_letter
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "Placement",
     "SheetPlan",
     "TablePlan",
+    "check_sheet_owners",
     "check_table_names",
     "missing_to_none",
     "place_tables",
@@ -453,6 +454,48 @@ def check_table_names(
         code="tabellnavn_i_bruk",
         location=Location(file=file, sheet=first_sheet),
     )
+
+
+def check_sheet_owners(
+    sheets: Sequence[OutputSheet] | Sequence[SheetPlan],
+    existing: Iterable[str],
+    taken: Mapping[str, str | None],
+    *,
+    file: str | None = None,
+) -> None:
+    """Refuse to replace a user's own sheet that happens to bear an output sheet's name.
+
+    Names alone do not tell: a user may keep notes on a sheet called ``Nøkkeltall``. A sheet
+    the tool wrote holds at least one of its output tables (:data:`.layout.OUTPUT_TABLE_NAMES`,
+    the marker every writer puts there); an existing sheet of an output sheet's name (compared
+    as Excel does, without regard to case) without one is the user's, and is never replaced.
+
+    Args:
+        sheets: the output sheets about to be written.
+        existing: the names of the workbook's sheets.
+        taken: table name -> the sheet holding it (defined names -> None), as for
+            :func:`check_table_names`.
+        file: the workbook's file name, for the error's location.
+
+    Raises:
+        LayoutError: code ``eget_ark``, naming the sheet.
+    """
+    ours = {s.name.casefold() for s in sheets}
+    marked = {
+        where.casefold()
+        for name, where in taken.items()
+        if where is not None and name.casefold() in OUTPUT_TABLE_NAMES
+    }
+    for name in existing:
+        if name.casefold() in ours and name.casefold() not in marked:
+            raise LayoutError(
+                f"arket '{name}' er ikke laget av kommuneokonomi (det har ingen av programmets "
+                "tabeller), men har samme navn som et resultatark. Programmet skriver ikke over "
+                "det: gi arket ditt et annet navn (høyreklikk på arkfanen, Gi nytt navn), eller "
+                "slett det om det er et gammelt resultat, og beregn på nytt",
+                code="eget_ark",
+                location=Location(file=file, sheet=name),
+            )
 
 
 def _the_names(names: Iterable[str]) -> str:

@@ -172,6 +172,15 @@ def workbook_names(path: Path) -> dict[str, str | None]:
     Raises:
         PackageError: the package cannot be read this way (the caller uses openpyxl instead).
     """
+    return sheets_and_names(path)[1]
+
+
+def sheets_and_names(path: Path) -> tuple[list[str], dict[str, str | None]]:
+    """The workbook's sheet names in order, and :func:`workbook_names`, in one reading.
+
+    Raises:
+        PackageError: the package cannot be read this way (the caller uses openpyxl instead).
+    """
     try:
         with zipfile.ZipFile(path) as zf:
             pkg = _Package(zf)
@@ -202,7 +211,7 @@ def workbook_names(path: Path) -> dict[str, str | None]:
     except (OSError, zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
         raise PackageError(f"the package cannot be read ({type(exc).__name__})") from exc
     names.pop("", None)
-    return names
+    return [entry.name for entry in _sheets(root)], names
 
 
 @contextmanager

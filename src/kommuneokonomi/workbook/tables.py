@@ -9,6 +9,7 @@ problem at once with sheet and cell. It imports no Excel library.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -311,17 +312,42 @@ def to_frame(raw: RawTable, spec: TableSpec, *, limit: int | None = None) -> Rea
     positions: dict[str, int] = {}
     normalized = [str(h).strip().casefold() if h is not None else "" for h in raw.headers]
     missing: list[KommuneokonomiError] = []
+    known = {c.header.casefold() for c in spec.columns}
+    # a missing column whose header was edited (``Verdi (kr)``, ``Verdi``) is named at
+    # that header; a column simply absent is named where it would go, right of the last one
+    strangers = [j for j, key in enumerate(normalized) if key and key not in known]
+
+    def renamed(key: str) -> int | None:
+        for j in strangers:
+            if key in normalized[j] or normalized[j] in key:
+                return j
+        close = difflib.get_close_matches(key, [normalized[j] for j in strangers], 1, 0.75)
+        if close:
+            return strangers[[normalized[j] for j in strangers].index(close[0])]
+        # one unknown header and one missing column: most likely retyped (Verdi -> Tall)
+        return strangers[0] if len(strangers) == 1 and n_missing == 1 else None
+
+    n_missing = sum(1 for c in spec.columns if c.required and c.header.casefold() not in normalized)
+
     for column in spec.columns:
         key = column.header.casefold()
         if key in normalized:
             positions[column.name] = normalized.index(key)
         elif column.required:
+            at = renamed(key)
+            if at is not None:
+                strangers.remove(at)
+            hint = (
+                f"; står den som '{raw.headers[at]}'? Overskriften må være '{column.header}'"
+                if at is not None
+                else ""
+            )
             missing.append(
                 LayoutError(
                     f"tabellen {spec.name} mangler kolonnen '{column.header}' "
-                    f"(overskriftene er: {', '.join(str(h) for h in raw.headers)})",
+                    f"(overskriftene er: {', '.join(str(h) for h in raw.headers)}){hint}",
                     code="mangler_kolonne",
-                    location=raw.location(None, len(raw.headers)),
+                    location=raw.location(None, len(raw.headers) if at is None else at),
                 )
             )
     InputErrors.raise_if_any(missing)
@@ -515,7 +541,9 @@ def _read(value: object, column: Column) -> object:
             return text or None
         raise ValueError(f"'{value}' er ikke Ja eller Nei")
     if _empty(value):
-        if column.type == "verdi":
+        # an optional column's empty cell is "not given" (Faktor: 1; Måltall's Verdi: not
+        # checked); a KOSTRA value's is "missing"; elsewhere a number is needed
+        if column.type == "verdi" or not column.required:
             return None
         raise ValueError("cellen er tom, men må ha et tall")
     if column.type == "verdi":
