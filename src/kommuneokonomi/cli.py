@@ -61,7 +61,7 @@ def _savings_report(result: Recalculation) -> str:
             number(float(r["egen_verdi"])),
             number(float(r["referanse_1"])),
             mnok(float(r["innsparing_1_mnok"])),
-            f"{number(float(r['referanse_2']))} {r['ref_2_kommune'] or ''}".strip(),
+            f"{number(float(r['referanse_2']))} {_shown(r['ref_2_kommune'])}".strip(),
             mnok(float(r["innsparing_2_mnok"])),
         ]
         for r in result.lines.to_dict("records")
@@ -76,6 +76,11 @@ def _savings_report(result: Recalculation) -> str:
     lines.append(text_table(["Sektor", "Innsparing 1", "Innsparing 2"], rows))
     lines += _warnings(result)
     return "\n".join(lines)
+
+
+def _shown(name: object) -> str:
+    """A name that may be missing (None, NaN: a mean or median has no supplier) as text."""
+    return name.strip() if isinstance(name, str) else ""
 
 
 def _warnings(result: Recalculation) -> list[str]:
@@ -157,9 +162,11 @@ def _checks_report(result: Recalculation) -> str:
         verdict = f"Resultat: {n_avvik} AVVIK" + (f" og {n_adv} ADVARSEL" if n_adv else "") + "."
     elif n_adv:
         verdict = f"Resultat: ingen avvik, {n_adv} ADVARSEL."
+    elif not result.checks:
+        verdict = "Resultat: ingenting er kontrollert."
     else:
         verdict = "Resultat: alle kontroller OK."
-    return f"{table}\n\n{verdict}"
+    return "\n".join([table, "", verdict, *_warnings(result)])
 
 
 def _stamp(source: Path) -> str:
@@ -223,7 +230,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         print(_savings_report(result))
         return 1 if result.warnings else 0  # an ADVARSEL is worth a look before it is sent on
     print(_checks_report(result))
-    return 1 if result.has_deviation else 0
+    return 1 if result.has_deviation or result.warnings else 0
 
 
 def _cmd_new(args: argparse.Namespace) -> int:

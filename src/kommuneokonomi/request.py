@@ -266,7 +266,14 @@ def parse_request(
         except KommuneokonomiError as exc:
             fail(key, exc.message, exc.code)
             continue
-        if spec.kind == "kommune" and grupper and name_key(spec.kommune) not in canonical:
+        if spec.kind == "kommune" and own and name_key(spec.kommune) == name_key(own):
+            fail(
+                key,
+                f"'{spec.kommune}' er egen kommune: en kommune kan ikke sammenlignes med seg "
+                "selv. Velg en annen kommune, snitt, median eller N. beste",
+                "ugyldig_referanse",
+            )
+        elif spec.kind == "kommune" and grupper and name_key(spec.kommune) not in canonical:
             fail(key, f"'{spec.kommune}' er ikke en kommune i {scope}", "ukjent_kommune")
         elif spec.kind == "kommune":
             refs[key] = canonical.get(name_key(spec.kommune), refs[key])

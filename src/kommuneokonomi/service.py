@@ -35,6 +35,7 @@ from .engine.balance import (
 from .engine.keytable import KEY_INDICATORS, key_figure_table
 from .engine.savings import (
     IndicatorSpec,
+    SavingsSettings,
     indicators_from_frame,
     listed_series,
     savings_table,
@@ -265,7 +266,8 @@ def _recalculate_savings(
         name="Innsparing",
         title=(
             f"Innsparingsmuligheter for {config.egen_kommune} {config.aar} "
-            f"(referanse 1: {config.referanse_1}, referanse 2: {config.referanse_2}), mill. kr"
+            f"(referanse 1: {config.referanse_1}, referanse 2: {config.referanse_2}), mill. kr. "
+            + _method_text(request.gruppe, config)
         ),
         tables=[
             OutputTable(L.INNSPARING, lines[list(c.name for c in L.INNSPARING.columns)]),
@@ -309,6 +311,32 @@ def _recalculate_savings(
         key_figures=keys,
         warnings=warnings,
     )
+
+
+def _method_text(gruppe: str | None, config: SavingsSettings) -> str:
+    """How the references were taken, in words a council member reads: the group, who the
+    mean and median leave out, the weights, and where the figures come from."""
+    others = [k for k in config.kommuner if k != config.egen_kommune]
+    left_out = [k for k in others if name_key(k) in {name_key(e) for e in config.snitt.exclude}]
+    group = f"gruppen {gruppe}" if gruppe else "gruppen"
+    parts = [
+        f"Sammenlignet med {len(others)} andre kommuner i {group}.",
+        "Snittet "
+        + ("tar med egen kommune" if config.snitt.include_own else "er tatt over de andre")
+        + (
+            f", vektet med {config.snitt_vekt}"
+            if config.snitt.weighted and config.snitt_vekt
+            else " (uvektet)"
+        )
+        + (f"; snitt og median er uten {_and(left_out)}" if left_out else "")
+        + ". «N. beste» er den N-te beste av de andre.",
+        f"Tall fra tblData for {config.aar}.",
+    ]
+    return " ".join(parts)
+
+
+def _and(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} og {names[-1]}"
 
 
 #: Names in tblData that are not municipalities but are expected there (SSB's aggregates).
@@ -619,7 +647,18 @@ def _recalculate_budget(tables: dict[str, ReadTable]) -> Recalculation:
         name="Kontroller",
         title="Kontroller: summer, balanse, finansiering og måltall",
         tables=[
-            OutputTable(L.KONTROLLER, check_frame, _check_formulas(len(check_frame))),
+            OutputTable(
+                L.KONTROLLER,
+                check_frame,
+                _check_formulas(len(check_frame)),
+                # a rule on a share (netto driftsresultat 1,75 %) shows percentages
+                cell_formats={
+                    (i, column): L.PERCENT
+                    for i, check in enumerate(checks)
+                    if check.andel
+                    for column in ("verdi", "forventet", "avvik")
+                },
+            ),
             OutputTable(
                 L.BALANSE,
                 balance_table[[c.name for c in L.BALANSE.columns]],
@@ -639,14 +678,23 @@ def _recalculate_budget(tables: dict[str, ReadTable]) -> Recalculation:
                 categories="aar",
                 series=("egen_verdi", "snitt_med_egen", "snitt_uten_egen"),
                 title=f"{own or 'Egen kommune'} mot snittet",
-                y_title="verdi",
+                y_title=settings.get("Sammenligning: enhet") or "verdi (enhet ikke oppgitt)",
                 anchor_column=9,  # right of tblSammenligningSnitt's eight columns
             )
         ]
         if len(summary)
         else [],
     )
-    return Recalculation(kind="budsjett", sheets=[sheet], checks=checks)
+    warnings = (
+        []
+        if checks
+        else [
+            "ingenting å kontrollere: tabellene tblBudsjett, tblTiltak, tblEndringer, "
+            "tblSummer og tblMaltall har ingen rader med tall. Fyll dem inn (se "
+            "eksempelarbeidsboken) før resultatet brukes"
+        ]
+    )
+    return Recalculation(kind="budsjett", sheets=[sheet], checks=checks, warnings=warnings)
 
 
 def _check_formulas(n: int) -> Callable[[dict[str, Placement]], dict[tuple[int, str], str]]:

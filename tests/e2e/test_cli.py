@@ -57,8 +57,12 @@ def test_new_creates_a_template_and_refuses_to_overwrite(tmp_path: Path) -> None
     assert again.returncode == 2
     assert "finnes allerede" in again.stderr
     assert target.read_bytes() == content
-    check = _run("check", str(target))  # an empty template has nothing to object to
-    assert check.returncode == 0, check.stderr
+    # an empty template is no error, but "alle kontroller OK" after zero checks would mislead
+    check = _run("check", str(target))
+    assert check.returncode == 1, check.stderr
+    assert "Resultat: ingenting er kontrollert." in check.stdout
+    assert "ADVARSEL: ingenting å kontrollere: tabellene tblBudsjett" in check.stdout
+    assert "alle kontroller OK" not in check.stdout
 
 
 def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

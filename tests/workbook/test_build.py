@@ -313,7 +313,11 @@ def test_budget_example_spot_values(built: Path) -> None:
     assert stated["oppgitt_sum"].tolist() == [26.4, 216, 90, -90]
     settings = _frame(path, specs["tblInnstillinger"])
     pairs = dict(zip(settings["innstilling"], settings["verdi"], strict=True))
-    assert pairs == {"Egen kommune": "Trondheim", "Toleranse": "0.05"}
+    assert pairs == {
+        "Egen kommune": "Trondheim",
+        "Toleranse": "0.05",
+        "Sammenligning: enhet": "kr per bruker",
+    }
     om = openpyxl.load_workbook(path)["Om"]
     text = " ".join(str(c.value) for row in om.iter_rows() for c in row if c.value)
     assert "ILLUSTRATIVE EKSEMPLER" in text and "tblBudsjett" in text and "tblTiltak" in text
@@ -383,7 +387,7 @@ def test_savings_template_settings_defaults(built: Path) -> None:
 
 def test_budget_template_settings(built: Path) -> None:
     settings = _frame(built / BUDGET_TEMPLATE, BUDGET[0])
-    assert settings["innstilling"].tolist() == ["Egen kommune", "Toleranse"]
+    assert settings["innstilling"].tolist() == ["Egen kommune", "Toleranse", "Sammenligning: enhet"]
 
 
 def test_template_by_kind() -> None:

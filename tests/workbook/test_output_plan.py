@@ -168,7 +168,8 @@ def test_the_file_holds_what_the_plan_says(built: Path, tmp_path: Path) -> None:
                     assert header.value == column.header and header.font.b
                     for i in range(t.placement.n_rows):
                         cell = ws.cell(row=t.placement.top + 1 + i, column=t.placement.left + j)
-                        assert cell.number_format == (column.number_format or "General")
+                        own = t.cell_formats.get((i, j), column.number_format)
+                        assert cell.number_format == (own or "General")
                         assert cell.alignment.vertical == "top"
                         assert bool(cell.alignment.wrap_text) == output.wraps(column)
             status = {

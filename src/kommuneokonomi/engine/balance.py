@@ -93,6 +93,8 @@ class CheckResult:
         forventet: the value the rule expects (a stated total, 0, a limit).
         avvik: ``verdi - forventet``.
         forklaring: Norwegian explanation.
+        andel: the values are shares (0,0175 = 1,75 %), shown as percentages; otherwise
+            amounts.
     """
 
     kontroll: str
@@ -101,6 +103,7 @@ class CheckResult:
     forventet: float
     avvik: float
     forklaring: str
+    andel: bool = False
 
     @property
     def ok(self) -> bool:
@@ -618,6 +621,7 @@ def financial_rule(
         forventet=lim,
         avvik=avvik,
         forklaring=forklaring,
+        andel=as_percent,
     )
 
 

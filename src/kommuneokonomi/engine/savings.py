@@ -623,17 +623,37 @@ class _Line:
             )
         if line.problems:
             return line
-        for override, default in (
-            (spec.referanse_1, settings.referanse_1),
-            (spec.referanse_2, settings.referanse_2),
+        for i, (override, default) in enumerate(
+            ((spec.referanse_1, settings.referanse_1), (spec.referanse_2, settings.referanse_2)),
+            start=1,
         ):
             try:
                 ref_spec = ReferenceSpec.parse(override if override is not None else default)
                 if ref_spec.kind == "nte_beste":
                     check_n(ref_spec.n)
+                if ref_spec.kind == "kommune" and name_key(ref_spec.kommune) == name_key(egen):
+                    line.problems.append(
+                        InputError(
+                            f"referansen '{ref_spec.kommune}' er egen kommune: en kommune kan "
+                            "ikke sammenlignes med seg selv. Velg en annen kommune, snitt, "
+                            "median eller N. beste",
+                            code="ugyldig_referanse",
+                            context=replace(
+                                line.ctx,
+                                tabell=INDICATOR_TABLE,
+                                rad=spec.rad,
+                                kolonne=f"referanse_{i}",
+                            )
+                            if override is not None
+                            else replace(line.ctx, kolonne=f"referanse_{i}"),
+                        )
+                    )
+                    continue
                 line.refs.append(ref_spec)
             except KommuneokonomiError as exc:
                 line.refs.append(exc)
+        if line.problems:
+            return line
         line.ready = True
         return line
 

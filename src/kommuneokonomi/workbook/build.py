@@ -130,6 +130,10 @@ _BUDGET_HELP = {
         "beløpene (0,05 er halvparten av siste desimal når beløpene er oppgitt med én desimal). "
         "Tom: bare avrundingsfeil godtas."
     ),
+    "Sammenligning: enhet": (
+        "Enheten for tallene i tblSammenligning (f.eks. kr per innbygger). Står på "
+        "diagrammets verdiakse."
+    ),
 }
 
 _SAVINGS = _Book(
@@ -172,7 +176,7 @@ _BUDGET = _Book(
         "tblMaltall": ("maltall.csv",),
         "tblSammenligning": ("sammenligning.csv",),
     },
-    settings=(("Egen kommune", None), ("Toleranse", None)),
+    settings=(("Egen kommune", None), ("Toleranse", None), ("Sammenligning: enhet", None)),
     help=_BUDGET_HELP,
 )
 

@@ -812,7 +812,12 @@ def _render_table(ws: Any, t: TablePlan, formats: _Formats) -> None:
     cell_formats = [formats.cell(c.number_format, wrap=wraps(c)) for c in t.spec.columns]
     for i, row in enumerate(t.rows[: t.placement.n_rows]):  # the rest: an empty table's row
         for j, value in enumerate(row):
-            _render_cell(ws, top + 1 + i, left + j, value, cell_formats[j])
+            fmt = (
+                formats.cell(t.cell_formats[i, j], wrap=wraps(t.spec.columns[j]))
+                if (i, j) in t.cell_formats
+                else cell_formats[j]
+            )
+            _render_cell(ws, top + 1 + i, left + j, value, fmt)
     columns = [{"header": c.header, "header_format": formats.header} for c in t.spec.columns]
     done = ws.add_table(
         top,
@@ -858,6 +863,13 @@ def _text(value: str) -> str:
 def _render_chart(wb: Any, ws: Any, sheet: str, plan: ChartPlan) -> None:
     spec = plan.spec
     chart = wb.add_chart({"type": "bar" if spec.kind == "bar" else "line"})
+    if spec.kind == "line":
+        # straight lines between the points: XlsxWriter leaves <c:smooth> out when off, and
+        # LibreOffice then draws a line chart smoothed (dipping below and peaking above the
+        # data); the element is written with val="0" so every reader draws straight lines
+        chart._write_c_smooth = lambda smooth: chart._xml_empty_tag(
+            "c:smooth", [("val", "1" if smooth else "0")]
+        )
     top, bottom = plan.top - 1, plan.bottom - 1
     category = plan.category_column - 1
     for col in plan.series_columns:

@@ -72,7 +72,8 @@ class TableSpec:
 
 
 MNOK = '#,##0.0;-#,##0.0;"-"'  # one decimal, "-" for zero (R prints "-" for no saving)
-NUMBER = "#,##0.##"
+NUMBER = "#,##0.##"  # input columns; output cells get WHOLE or DECIMALS by their value
+DECIMALS = "#,##0.0#"  # one or two decimals, never a bare decimal comma
 WHOLE = "#,##0"
 PERCENT = "0.00 %"
 

@@ -499,6 +499,10 @@ class LiveBook:
             formats = ((left + j, c.number_format) for j, c in enumerate(t.spec.columns))
             for first, last, fmt in _runs(formats):
                 sheet.range((top + 1, first), (top + n, last)).number_format = fmt
+            for i in t.rows_with_own_formats:  # a share among amounts, kroner among decimals
+                own = ((left + j, t.cell_formats.get((i, j))) for j in range(len(t.spec.columns)))
+                for first, last, fmt in _runs(own):
+                    sheet.range((top + 1 + i, first), (top + 1 + i, last)).number_format = fmt
         if not self.caps.formatting:
             return
         header = sheet.range((top, left), (top, t.right))

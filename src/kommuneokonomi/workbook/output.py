@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import LayoutError, Location
-from .layout import OUTPUT_TABLE_NAMES, Column, TableSpec
+from .layout import DECIMALS, NUMBER, OUTPUT_TABLE_NAMES, WHOLE, Column, TableSpec
 from .tables import cell_address, column_letter
 
 __all__ = [
@@ -122,6 +122,9 @@ class OutputTable:
     frame: Any  # pandas.DataFrame with the spec's engine column names
     formulas: Callable[[dict[str, Placement]], dict[tuple[int, str], str]] | None = None
     beside: bool = False  # right of the sheet's first table (own columns) instead of below it
+    #: (data row, column name) -> the cell's number format, where a cell's unit differs from
+    #: its column's (a share among amounts on Kontroller, kroner among decimals)
+    cell_formats: Mapping[tuple[int, str], str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -208,6 +211,12 @@ class TablePlan:
     spec: TableSpec
     placement: Placement
     rows: tuple[tuple[object, ...], ...]
+    #: (data row, column index) -> number format, where a cell's differs from its column's
+    cell_formats: Mapping[tuple[int, int], str] = field(default_factory=dict)
+
+    @property
+    def rows_with_own_formats(self) -> list[int]:
+        return sorted({i for i, _ in self.cell_formats})
 
     @property
     def header(self) -> tuple[str, ...]:
@@ -344,8 +353,18 @@ def plan_sheet(sheet: OutputSheet, *, stamp: str) -> SheetPlan:
                 text = "" if row[j] is None else str(row[j])
                 lines = math.ceil(len(text) / ((column.width or 60) * 1.1))
                 _taller(heights, placement.top + 1 + i, ROW_HEIGHT_PT * max(1, lines))
+        own = {
+            (i, names.index(name)): fmt
+            for (i, name), fmt in out.cell_formats.items()
+            if i < placement.n_rows
+        }
         tables.append(
-            TablePlan(spec=out.spec, placement=placement, rows=tuple(tuple(r) for r in rows))
+            TablePlan(
+                spec=out.spec,
+                placement=placement,
+                rows=tuple(tuple(r) for r in rows),
+                cell_formats=own | _plain_number_formats(columns, rows[: placement.n_rows], own),
+            )
         )
     charts = tuple(c for c in (_plan_chart(s, placements) for s in sheet.charts) if c is not None)
     return SheetPlan(
@@ -357,6 +376,27 @@ def plan_sheet(sheet: OutputSheet, *, stamp: str) -> SheetPlan:
         widths=widths,
         heights=heights,
     )
+
+
+def _plain_number_formats(
+    columns: Sequence[Column],
+    rows: Sequence[Sequence[object]],
+    given: Mapping[tuple[int, int], str],
+) -> dict[tuple[int, int], str]:
+    """Formats for the cells of plain-number columns (:data:`.layout.NUMBER`): a whole number
+    without decimals (``24 230``, not ``24 230,``), others with one or two (``26,4``)."""
+    found: dict[tuple[int, int], str] = {}
+    for j, column in enumerate(columns):
+        if column.number_format != NUMBER:
+            continue
+        for i, row in enumerate(rows):
+            cell = row[j]
+            value = cell.value if isinstance(cell, Formula) else cell
+            if (i, j) in given or isinstance(value, bool) or not isinstance(value, int | float):
+                continue
+            if math.isfinite(value):
+                found[i, j] = WHOLE if float(value).is_integer() else DECIMALS
+    return found
 
 
 def _taller(heights: dict[int, float], row: int, points: float) -> None:
