@@ -92,6 +92,7 @@ class ErrorCode(StrEnum):
     TOM_TABELL = "tom_tabell"
     UGYLDIG_AAR = "ugyldig_aar"
     UGYLDIG_ADRESSE = "ugyldig_adresse"
+    UGYLDIG_ART = "ugyldig_art"
     UGYLDIG_BEREGNING = "ugyldig_beregning"
     UGYLDIG_BESTE = "ugyldig_beste"
     UGYLDIG_CACHE = "ugyldig_cache"

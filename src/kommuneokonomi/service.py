@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .engine.balance import (
+    ADVARSEL,
     AVVIK,
     CheckResult,
     financial_rule,
@@ -32,11 +33,12 @@ from .engine.balance import (
     revision_balance,
     sum_check,
 )
+from .engine.format import number
 from .engine.keytable import KEY_INDICATORS, key_figure_table
 from .engine.savings import (
     IndicatorSpec,
     SavingsSettings,
-    indicators_from_frame,
+    indicators_and_problems,
     listed_series,
     savings_table,
     sector_totals,
@@ -206,23 +208,24 @@ def _recalculate_savings(
             )
         except KommuneokonomiError as exc:
             problems += list(exc) if isinstance(exc, InputErrors) else [exc]
+    blocking = bool(problems)  # a table or a setting that cannot be read
     if L.INDIKATORER.name in tables:
         indicators_t = tables[L.INDIKATORER.name]
         try:
-            indicators = indicators_from_frame(indicators_t.frame)
+            indicators, errors = indicators_and_problems(indicators_t.frame)
         except KommuneokonomiError as exc:
             errors = list(exc) if isinstance(exc, InputErrors) else [exc]
-            problems += [locate(e, tables, fallback=first_cell(indicators_t)) for e in errors]
-        else:
-            if not indicators and not indicators_t.frame.empty:
-                problems.append(
-                    InputError(
-                        "ingen linje i tblIndikatorer har en referanse: alle har '-' i både "
-                        "Referanse 1 og Referanse 2, så det er ingenting å beregne",
-                        code="tom_tabell",
-                        location=first_cell(indicators_t),
-                    )
+            blocking = True
+        problems += [locate(e, tables, fallback=first_cell(indicators_t)) for e in errors]
+        if not errors and not indicators and not indicators_t.frame.empty:
+            problems.append(
+                InputError(
+                    "ingen linje i tblIndikatorer har en referanse: alle har '-' i både "
+                    "Referanse 1 og Referanse 2, så det er ingenting å beregne",
+                    code="tom_tabell",
+                    location=first_cell(indicators_t),
                 )
+            )
     for name, what in ((L.INDIKATORER.name, "indikator"), (L.DATA.name, "verdi")):
         if name in tables and tables[name].frame.empty:
             problems.append(
@@ -232,24 +235,20 @@ def _recalculate_savings(
                     location=tables[name].raw.location(None, 0),
                 )
             )
+    if problems and not blocking and request is not None and indicators:
+        # only some lines of tblIndikatorer are bad: the others are still computed, so the
+        # data's problems (a missing value, a bad weight) come in the same message, not after
+        # the first ones are fixed
+        problems += _savings_problems(tables, indicators, request)
     InputErrors.raise_if_any(problems)
     assert request is not None and request.settings is not None
     if request.national:
         return _recalculate_national(tables, indicators, request)
-    assert request.egen_kommune is not None
-    config = request.for_kommune(request.egen_kommune)
+    lines = _savings_lines(tables, indicators, request)
+    config = request.for_kommune(str(request.egen_kommune))
     data_t = tables[L.DATA.name]
-    place = partial(
-        _locate_savings,
-        tables=tables,
-        settings=request.settings,
-        egen_kommune=config.egen_kommune,
-        snitt_vekt=config.snitt_vekt,
-    )
-    with _located(place):
-        lines = savings_table(data_t.frame, indicators, config)
     sectors = sector_totals(lines)
-    with _located(place):
+    with _located(_savings_locator(tables, request)):
         keys = key_figure_table(data_t.frame)
     warnings = [
         f"{navn}: {text}"
@@ -311,6 +310,44 @@ def _recalculate_savings(
         key_figures=keys,
         warnings=warnings,
     )
+
+
+def _savings_lines(
+    tables: dict[str, ReadTable], indicators: list[IndicatorSpec], request: SavingsRequest
+) -> pd.DataFrame:
+    """The savings lines of the own municipality; errors located at their cells."""
+    assert request.egen_kommune is not None
+    config = request.for_kommune(request.egen_kommune)
+    with _located(_savings_locator(tables, request)):
+        return savings_table(tables[L.DATA.name].frame, indicators, config)
+
+
+def _savings_locator(
+    tables: dict[str, ReadTable], request: SavingsRequest
+) -> Callable[[KommuneokonomiError], KommuneokonomiError]:
+    """The one way an error of the own municipality's analysis finds its cell."""
+    assert request.egen_kommune is not None and request.settings is not None
+    config = request.for_kommune(request.egen_kommune)
+    return partial(
+        _locate_savings,
+        tables=tables,
+        settings=request.settings,
+        egen_kommune=config.egen_kommune,
+        snitt_vekt=config.snitt_vekt,
+    )
+
+
+def _savings_problems(
+    tables: dict[str, ReadTable], indicators: list[IndicatorSpec], request: SavingsRequest
+) -> list[KommuneokonomiError]:
+    """What computing the valid lines finds (the problems of one pass), or nothing."""
+    if request.national or L.DATA.name not in tables:
+        return []
+    try:
+        _savings_lines(tables, indicators, request)
+    except KommuneokonomiError as exc:
+        return list(exc) if isinstance(exc, InputErrors) else [exc]
+    return []
 
 
 def _method_text(gruppe: str | None, config: SavingsSettings) -> str:
@@ -592,7 +629,11 @@ def _recalculate_budget(tables: dict[str, ReadTable]) -> Recalculation:
     budget = tables["tblBudsjett"].frame
     balance_table = pd.DataFrame(columns=[c.name for c in L.BALANSE.columns])
     if len(budget):
+        art_problems, sign_check = _art_and_sign(tables["tblBudsjett"])
+        problems += art_problems
         guarded("tblBudsjett", partial(plan_balance, budget, tolerance=tolerance))
+        if sign_check is not None:
+            checks.append(sign_check)
         try:
             balance_table = plan_balance_table(budget, tolerance=tolerance)
         except KommuneokonomiError as exc:
@@ -695,6 +736,49 @@ def _recalculate_budget(tables: dict[str, ReadTable]) -> Recalculation:
         ]
     )
     return Recalculation(kind="budsjett", sheets=[sheet], checks=checks, warnings=warnings)
+
+
+#: ``Art`` in tblBudsjett: the sign each kind must have (expenses +, income -)
+_ARTS = {"utgift": 1, "utgifter": 1, "inntekt": -1, "inntekter": -1}
+
+
+def _art_and_sign(table: ReadTable) -> tuple[list[KommuneokonomiError], CheckResult | None]:
+    """``Art`` must be ``utgift`` or ``inntekt`` (or empty: the sign alone tells), and an
+    amount's sign must match it. A positive income line otherwise shows up only as an
+    "udekket underskudd" of twice its size; the check names every such cell."""
+    if "art" not in table.frame:
+        return [], None
+    problems: list[KommuneokonomiError] = []
+    wrong: list[str] = []
+    for i, (art, belop) in enumerate(zip(table.frame["art"], table.frame["belop"], strict=True)):
+        key = str(art or "").strip().casefold()
+        if not key:
+            continue
+        if key not in _ARTS:
+            problems.append(
+                InputError(
+                    f"'{art}' er ikke en gyldig art; bruk utgift eller inntekt",
+                    code="ugyldig_art",
+                    location=table.cell(i, "art"),
+                )
+            )
+        elif isinstance(belop, int | float) and belop * _ARTS[key] < 0:
+            wrong.append(f"{table.cell(i, 'belop').describe()} ({key} {number(float(belop))})")
+    if not wrong:
+        return problems, None
+    shown = "; ".join(wrong[:5]) + (f" og {len(wrong) - 5} til" if len(wrong) > 5 else "")
+    return problems, CheckResult(
+        kontroll="Fortegn i tblBudsjett",
+        status=ADVARSEL,
+        verdi=float(len(wrong)),
+        forventet=0.0,
+        avvik=float(len(wrong)),
+        forklaring=(
+            f"{len(wrong)} linje{'r' if len(wrong) > 1 else ''} har fortegn som ikke passer "
+            f"med Art: {shown}. Utgifter føres med pluss og inntekter med minus; et feil "
+            "fortegn gir et underskudd eller overskudd på det dobbelte av beløpet."
+        ),
+    )
 
 
 def _check_formulas(n: int) -> Callable[[dict[str, Placement]], dict[tuple[int, str], str]]:

@@ -387,14 +387,15 @@ def test_a_missing_rendered_sheet_leaves_the_target_alone(
     examples: dict[str, Path], tmp_path: Path
 ) -> None:
     target = tmp_path / "out.xlsx"
-    target.write_bytes(b"old")
+    old = examples["budget"].read_bytes()  # an earlier workbook, to be left as it is
+    target.write_bytes(old)
     rendered = tmp_path / "rendered.xlsx"
     wb = openpyxl.Workbook()
     wb.active.title = "Innsparing"  # type: ignore[union-attr]
     wb.save(rendered)
     with pytest.raises(PackageError, match="Nøkkeltall"):
         replace_output_sheets(examples["savings"], rendered, ["Innsparing", "Nøkkeltall"], target)
-    assert target.read_bytes() == b"old"
+    assert target.read_bytes() == old
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.xlsx", "rendered.xlsx"]
 
 

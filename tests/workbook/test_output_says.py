@@ -132,3 +132,60 @@ def test_the_method_names_the_weight() -> None:
     text = _method_text("ASSS", config)
     assert "Sammenlignet med 2 andre kommuner i gruppen ASSS." in text
     assert "Snittet tar med egen kommune, vektet med innbyggere." in text
+
+
+def _budget_edit(built: Path, target: Path, edit: object) -> Path:
+    wb = openpyxl.load_workbook(built / BUDGET_EXAMPLE)
+    edit(wb["Budsjett"])  # type: ignore[operator]
+    wb.save(target)
+    return target
+
+
+def test_an_income_with_a_plus_sign_is_named(built: Path, tmp_path: Path) -> None:
+    """A positive income line used to show only as an "udekket underskudd" of twice its size."""
+    found: list[str] = []
+
+    def flip(ws: openpyxl.worksheet.worksheet.Worksheet) -> None:
+        header = [c.value for c in ws[1]]
+        for row in ws.iter_rows(min_row=2):
+            if row[header.index("Art")].value == "inntekt":
+                amount = row[header.index("Beløp")]
+                amount.value = -amount.value
+                found.append(amount.coordinate)
+                return
+
+    path = _budget_edit(built, tmp_path / "fortegn.xlsx", flip)
+    result = recalculate(CalamineBook(path))
+    (sign,) = [c for c in result.checks if c.kontroll == "Fortegn i tblBudsjett"]
+    assert sign.status == "ADVARSEL"
+    assert f"arket 'Budsjett', celle {found[0]} (inntekt " in sign.forklaring
+    assert "Utgifter føres med pluss og inntekter med minus" in sign.forklaring
+    assert main(["check", str(path)]) == 1
+
+
+def test_art_takes_utgift_or_inntekt(built: Path, tmp_path: Path) -> None:
+    path = _budget_edit(built, tmp_path / "art.xlsx", lambda ws: ws.__setitem__("D3", "drift"))
+    run = run_cli("check", path)
+    assert run.code == 2
+    assert "arket 'Budsjett', celle D3: 'drift' er ikke en gyldig art" in run.err
+
+
+@pytest.mark.parametrize(
+    ("book", "sheet", "column", "choices"),
+    [
+        (SAVINGS_EXAMPLE, "Indikatorer", "Beste", '"lav,høy"'),
+        (SAVINGS_EXAMPLE, "Indikatorer", "Beregning", '"absolutt,relativ"'),
+        ("mal_budsjett.xlsx", "Budsjett", "Art", '"utgift,inntekt"'),
+        ("mal_budsjett.xlsx", "Tiltak", "Varighet", '"varig,engangs"'),
+        ("mal_budsjett.xlsx", "Måltall", "Retning", '"minst,høyst"'),
+    ],
+)
+def test_fixed_value_columns_have_a_dropdown(
+    built: Path, book: str, sheet: str, column: str, choices: str
+) -> None:
+    ws = openpyxl.load_workbook(built / book)[sheet]
+    header = [c.value for c in ws[1]]
+    letter = openpyxl.utils.get_column_letter(header.index(column) + 1)
+    (rule,) = [dv for dv in ws.data_validations.dataValidation if dv.formula1 == choices]
+    assert rule.type == "list"
+    assert str(rule.sqref).startswith(f"{letter}2")

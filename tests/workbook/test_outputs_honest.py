@@ -247,3 +247,30 @@ def test_hidden_and_filtered_rows_count(built: Path, tmp_path: Path) -> None:
     result = recalculate(CalamineBook(_saved(wb, tmp_path / "filtrert.xlsx")))
     base = recalculate(CalamineBook(built / SAVINGS_EXAMPLE))
     assert result.sectors.equals(base.sectors)  # type: ignore[union-attr]
+
+
+def test_every_input_problem_in_one_pass(built: Path, tmp_path: Path) -> None:
+    """Measured before: a bad factor hid the weights' problems, and those hid the volumes'
+    (the user fixed them in rounds). Now one message names them all."""
+    wb = openpyxl.load_workbook(built / SAVINGS_EXAMPLE)
+    for row in wb["Innstillinger"].iter_rows(min_row=2):
+        if row[0].value == "Snitt: vekt":
+            row[1].value = "innbyggere"  # only Trondheim has it
+    data = wb["Data"]
+    header = [c.value for c in data[1]]
+    volume = next(
+        r[header.index("Verdi")]
+        for r in data.iter_rows(min_row=2)
+        if r[0].value == "Trondheim" and r[header.index("Indikator")].value == "sfo_brukere"
+    )
+    volume.value = -5
+    wb["Indikatorer"]["H2"] = -3
+    path = _saved(wb, tmp_path / "runder.xlsx")
+    run = run_cli("check", path)
+    assert run.code == 2
+    assert "arket 'Indikatorer', celle H2; indikator gruppestorrelse_barnetrinn: faktoren" in (
+        run.err
+    )
+    assert "vekten ('innbyggere') for Bergen mangler" in run.err
+    assert f"arket 'Data', celle {volume.coordinate}; kommune Trondheim" in run.err
+    assert "volumet ('sfo_brukere') er -5" in run.err

@@ -49,6 +49,7 @@ __all__ = [
     "IndicatorSpec",
     "Method",
     "SavingsSettings",
+    "indicators_and_problems",
     "indicators_from_frame",
     "listed_series",
     "parse_method",
@@ -224,6 +225,20 @@ def indicators_from_frame(frame: pd.DataFrame) -> list[IndicatorSpec]:
 
     All problems are reported at once, each naming the indicator and column.
     """
+    specs, problems = indicators_and_problems(frame)
+    InputErrors.raise_if_any(problems)
+    return specs
+
+
+def indicators_and_problems(
+    frame: pd.DataFrame,
+) -> tuple[list[IndicatorSpec], list[KommuneokonomiError]]:
+    """The rows of :func:`indicators_from_frame` that are valid, and the problems of the
+    others: a caller can go on with the valid lines and report every problem in one pass.
+
+    Raises:
+        InputError: a required column is missing (nothing can be read).
+    """
     missing = [
         c for c in ("indikator", "navn", "sektor", "beste", "beregning", "volum") if c not in frame
     ]
@@ -310,8 +325,7 @@ def indicators_from_frame(frame: pd.DataFrame) -> list[IndicatorSpec]:
                 rad=rad,
             )
         )
-    InputErrors.raise_if_any(problems)
-    return specs
+    return specs, problems
 
 
 def _listed_only(row: Mapping[Hashable, Any]) -> bool:
@@ -390,7 +404,6 @@ def savings_table(
             rows = year[year["indikator"] == settings.snitt_vekt]
             weights = pd.Series(rows["verdi"].to_numpy(), index=rows["kommune"].to_numpy())
             problems += _check_weights(weights, indicators, settings, group, rows=data_rows)
-    InputErrors.raise_if_any(problems)
 
     own = year[year["kommune"] == settings.egen_kommune]
     own_values = dict(zip(own["indikator"], own["verdi"].astype(float), strict=True))
@@ -398,6 +411,9 @@ def savings_table(
         _Line.check(spec, own_values=own_values, known=known, settings=settings, rows=data_rows)
         for spec in indicators
     ]
+    # without usable weights no mean is computed, but each line's own checks (values,
+    # volumes) are reported with them: every problem in one pass, not in rounds
+    InputErrors.raise_if_any([*problems, *(p for line in lines for p in line.problems)])
     ready = [line for line in lines if line.ready]
     if ready:
         cube = savings_cube(

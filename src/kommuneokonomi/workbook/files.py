@@ -164,6 +164,21 @@ def write_table(
     table = Table(displayName=spec.name, ref=ref)
     table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE, showRowStripes=True)
     ws.add_table(table)
+    for j, column in enumerate(spec.columns):
+        if column.choices:
+            # a dropdown over the column's data cells: Excel extends it as the table grows
+            from openpyxl.worksheet.datavalidation import DataValidation
+
+            rule = DataValidation(
+                type="list",
+                formula1='"' + ",".join(column.choices) + '"',
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle=column.header,
+                error=f"Velg {' eller '.join(column.choices)}.",
+            )
+            rule.add(f"{cell_address(top + 1, left + j)}:{cell_address(last_row, left + j)}")
+            ws.add_data_validation(rule)
     return Placement(top=top, left=left, n_rows=n, columns=tuple(c.name for c in spec.columns))
 
 

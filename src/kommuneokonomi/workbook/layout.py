@@ -47,6 +47,8 @@ class Column:
     required: bool = True
     number_format: str | None = None
     width: float | None = None
+    #: the fixed set of values the column takes, offered as a dropdown in the templates
+    choices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,8 +110,8 @@ INDIKATORER = TableSpec(
         _c("Navn", "navn", width=50),
         _c("Sektor", "sektor", width=16),
         _c("Enhet", "enhet", required=False, width=20),
-        _c("Beste", "beste", width=8),
-        _c("Beregning", "beregning", width=11),
+        _c("Beste", "beste", width=8, choices=("lav", "høy")),
+        _c("Beregning", "beregning", width=11, choices=("absolutt", "relativ")),
         _c("Volum", "volum", width=28),
         _c("Faktor", "faktor", "tall", required=False, number_format=NUMBER, width=10),
         _c("Referanse 1", "referanse_1", required=False, width=12),
@@ -235,7 +237,7 @@ BUDSJETT = TableSpec(
         _c("År", "aar", "heltall", number_format="0", width=8),
         _c("Område", "omrade", width=26),
         _c("Post", "post", width=36),
-        _c("Art", "art", width=14),
+        _c("Art", "art", width=14, choices=("utgift", "inntekt")),
         _c("Beløp", "belop", "tall", number_format=NUMBER, width=12),
     ),
     description="Budsjettlinjer: utgifter positive, inntekter negative (kommunal fortegnsregel).",
@@ -248,7 +250,7 @@ TILTAK = TableSpec(
         _c("Område", "omrade", width=24),
         _c("År", "aar", "heltall", number_format="0", width=8),
         _c("Beløp", "belop", "tall", number_format=NUMBER, width=12),
-        _c("Varighet", "varighet", width=10),
+        _c("Varighet", "varighet", width=10, choices=("varig", "engangs")),
         _c("Finansiering", "finansiering", width=22),
     ),
     description="Tiltak med varighet (varig/engangs) og finansiering.",
@@ -288,7 +290,7 @@ MALTALL = TableSpec(
     (
         _c("Måltall", "maltall", width=44),
         _c("Grense", "grense", "tall", number_format=PERCENT, width=10),
-        _c("Retning", "retning", width=10),
+        _c("Retning", "retning", width=10, choices=("minst", "høyst")),
         _c("Verdi", "verdi", "tall", required=False, number_format=PERCENT, width=10),
     ),
     description=(
