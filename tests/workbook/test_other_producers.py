@@ -265,3 +265,40 @@ def test_recalc_keeps_every_part_of_the_users_content(
     assert notes[0][1] == pytest.approx(float(engine.lines["innsparing_1_mnok"].sum()))
     assert notes[1][1] == "Trondheim"
     assert notes[2][1] == len(engine.lines)
+
+
+@pytest.mark.usefixtures("soffice")
+def test_a_users_structured_reference_follows_the_table_when_it_moves(
+    example: Path, tmp_path: Path
+) -> None:
+    """The README's way to refer to results: by table name. After a line is removed the
+    sector table moves up a row; the user's formulas still find the Sum and a sector."""
+    path = tmp_path / SAVINGS_EXAMPLE
+    shutil.copyfile(example, path)
+    assert main(["recalc", str(path)]) == 0
+    wb = openpyxl.load_workbook(path)
+    before = wb["Innsparing"].tables["tblInnsparingSektor"].ref
+    notes = wb.create_sheet("Notater")
+    notes["B1"] = (
+        '=SUMIF(tblInnsparingSektor[Sektor],"Sum",tblInnsparingSektor[Innsparing 1 (mill. kr)])'
+    )
+    notes["B2"] = (
+        '=SUMIF(tblInnsparingSektor[Sektor],"Barnevern",'
+        "tblInnsparingSektor[Innsparing 2 (mill. kr)])"
+    )
+    ws = wb["Indikatorer"]
+    table = ws.tables["tblIndikatorer"]
+    last = int(table.ref.split(":")[1][1:])
+    for cell in ws[last]:
+        cell.value = None  # the last line (Barnehage) goes
+    table.ref = f"A1:J{last - 1}"
+    table.autoFilter.ref = table.ref
+    wb.save(path)
+
+    assert main(["recalc", str(path)]) == 0
+    after = openpyxl.load_workbook(path)["Innsparing"].tables["tblInnsparingSektor"].ref
+    assert after != before  # the table moved
+    engine = recalculate(CalamineBook(path)).sectors.set_index("sektor")  # type: ignore[union-attr]
+    notes_values = recalculated_values(path)["Notater"]
+    assert notes_values[0][1] == pytest.approx(engine.loc["Sum", "innsparing_1_mnok"])
+    assert notes_values[1][1] == pytest.approx(engine.loc["Barnevern", "innsparing_2_mnok"])
