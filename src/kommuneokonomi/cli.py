@@ -213,7 +213,7 @@ def _cmd_recalc(args: argparse.Namespace) -> int:
     result, target = _recalc(Path(args.fil), Path(args.utfil) if args.utfil else None)
     print(f"Beregnet {args.fil} -> {target}")
     if result.national is not None:
-        print(_national_report(result))
+        print("\n".join([_national_report(result), *_warnings(result)]))
     elif result.kind == "innsparing":
         print(_savings_report(result))
     else:
@@ -224,8 +224,8 @@ def _cmd_recalc(args: argparse.Namespace) -> int:
 def _cmd_check(args: argparse.Namespace) -> int:
     result = recalculate(CalamineBook(Path(args.fil)))
     if result.national is not None:
-        print(_national_report(result))
-        return 0
+        print("\n".join([_national_report(result), *_warnings(result)]))
+        return 1 if result.warnings else 0
     if result.kind == "innsparing":
         print(_savings_report(result))
         return 1 if result.warnings else 0  # an ADVARSEL is worth a look before it is sent on

@@ -14,7 +14,7 @@ import difflib
 import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from typing import Protocol
 
@@ -489,7 +489,30 @@ def _recalculate_national(
         )
     InputErrors.raise_if_any(problems)
     result = national_output(frame, indicators, request)
-    return Recalculation(kind="innsparing", sheets=result.sheets, national=result.summary)
+    # names nothing reads are reported as in the one-municipality analysis, on the sheet too
+    warnings = _unknown_in_data(
+        data,
+        tables.get(L.KOMMUNER.name),
+        indicators,
+        request.snitt_vekt,
+        listed=listed_series(tables[L.INDIKATORER.name].frame),
+    )
+    sheets = result.sheets
+    if warnings and sheets:
+        first = sheets[0]
+        sheets = [
+            replace(
+                first,
+                tables=[
+                    *first.tables,
+                    OutputTable(L.MERKNADER, pd.DataFrame({"merknad": warnings})),
+                ],
+            ),
+            *sheets[1:],
+        ]
+    return Recalculation(
+        kind="innsparing", sheets=sheets, national=result.summary, warnings=warnings
+    )
 
 
 def _sector_formulas(n: int) -> Callable[[dict[str, Placement]], dict[tuple[int, str], str]]:

@@ -155,3 +155,31 @@ def test_no_english_library_warning_reaches_the_user(
         assert main(["check", str(book)]) == 0
     captured = capsys.readouterr()
     assert "will be removed" not in captured.err + captured.out
+
+
+def test_a_full_temp_folder_does_not_stop_a_recalculation(
+    book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Measured before: a full temp folder was reported as the target's disk being full. The
+    output sheets are now rendered in memory; only the target's own folder is written."""
+    import tempfile
+
+    full = tmp_path / "full_tmp"
+    full.mkdir()
+    real_mkstemp = tempfile.mkstemp
+
+    def no_room(*args: object, **kwargs: object) -> tuple[int, str]:
+        where = kwargs.get("dir")
+        if where is None or Path(str(where)) == full:
+            raise OSError(28, "No space left on device")
+        return real_mkstemp(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(tempfile, "tempdir", str(full))
+    monkeypatch.setattr(tempfile, "mkstemp", no_room)
+
+    def no_folder(*args: object, **kwargs: object) -> object:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", no_folder)
+    assert main(["recalc", str(book), "-o", str(tmp_path / "ut.xlsx")]) == 0
+    assert (tmp_path / "ut.xlsx").stat().st_size > 0

@@ -206,3 +206,30 @@ def test_a_calculated_formula_reads_its_value(tmp_path: Path) -> None:
     )
     line = _line(recalculate(CalamineBook(folder / book.name)), "sfo_enhetskostnad")
     assert line["ref_2_kommune"] == "Bergen" and line["referanse_2"] == 22736
+
+
+def test_national_mode_names_unknown_rows_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``Egen kommune`` = Alle goes another way through the engine; a misspelt peer is
+    reported there as well, on the sheet and in ``check``'s exit code."""
+
+    def edit(wb: openpyxl.Workbook) -> None:
+        _set("Bergen", "sfo_enhetskostnad", "Bergn", column="Kommune")(wb)
+        for row in wb["Innstillinger"].iter_rows(min_row=2):
+            if row[0].value == "Egen kommune":
+                row[1].value = "Alle"
+
+    book = _edited(tmp_path, edit)
+    result = recalculate(CalamineBook(book))
+    assert result.national is not None
+    (warning,) = result.warnings
+    assert "kommunen 'Bergn' er verken i tblKommuner eller en norsk kommune; mente du Bergen?" in (
+        warning
+    )
+    assert main(["check", str(book)]) == 1
+    assert "ADVARSEL: arket 'Data', celle A" in capsys.readouterr().out
+    out = tmp_path / "ut.xlsx"
+    assert main(["recalc", str(book), "-o", str(out)]) == 0
+    ws = openpyxl.load_workbook(out)["Innsparing"]
+    assert MERKNADER.name in ws.tables
