@@ -85,9 +85,13 @@ def _shown(name: object) -> str:
 
 def _warnings(result: Recalculation) -> list[str]:
     """The run's warnings (also on the sheet, tblMerknader), one «ADVARSEL:» line each."""
-    if not result.warnings:
+    if not result.warnings and not result.notes:
         return []
-    return ["", *(f"ADVARSEL: {w}" for w in result.warnings)]
+    return [
+        "",
+        *(f"ADVARSEL: {w}" for w in result.warnings),
+        *(f"Merknad: {n}" for n in result.notes),
+    ]
 
 
 def _tabell10_comparison(result: Recalculation) -> str:

@@ -97,6 +97,8 @@ class Recalculation:
     #: what the user should look at although nothing stopped the run (Norwegian, one line
     #: each): implausible values, unknown names in tblData; also on the sheet (tblMerknader)
     warnings: list[str] = field(default_factory=list)
+    #: what is worth a line but no stop (a fetched dataset's unused series); on the sheet too
+    notes: list[str] = field(default_factory=list)
 
     @property
     def has_deviation(self) -> bool:
@@ -250,17 +252,18 @@ def _recalculate_savings(
     sectors = sector_totals(lines)
     with _located(_savings_locator(tables, request)):
         keys = key_figure_table(data_t.frame)
-    warnings = [
-        f"{navn}: {text}"
-        for navn, text in zip(lines["navn"], lines["advarsel"], strict=True)
-        if text
-    ] + _unknown_in_data(
+    unknown, notes = _unknown_in_data(
         data_t,
         tables.get(L.KOMMUNER.name),
         indicators,
         request.snitt_vekt,
         listed=listed_series(tables[L.INDIKATORER.name].frame),
     )
+    warnings = [
+        f"{navn}: {text}"
+        for navn, text in zip(lines["navn"], lines["advarsel"], strict=True)
+        if text
+    ] + unknown
     sheet = OutputSheet(
         name="Innsparing",
         title=(
@@ -272,7 +275,11 @@ def _recalculate_savings(
             OutputTable(L.INNSPARING, lines[list(c.name for c in L.INNSPARING.columns)]),
             OutputTable(L.INNSPARING_SEKTOR, sectors, _sector_formulas(len(sectors))),
             # last, so the tables above never move when there is something to say
-            *([OutputTable(L.MERKNADER, pd.DataFrame({"merknad": warnings}))] if warnings else []),
+            *(
+                [OutputTable(L.MERKNADER, pd.DataFrame({"merknad": warnings + notes}))]
+                if warnings or notes
+                else []
+            ),
         ],
         charts=[
             ChartSpec(
@@ -309,6 +316,7 @@ def _recalculate_savings(
         lines=lines,
         key_figures=keys,
         warnings=warnings,
+        notes=notes,
     )
 
 
@@ -387,7 +395,7 @@ def _unknown_in_data(
     weight: str | None,
     *,
     listed: Sequence[str] = (),
-) -> list[str]:
+) -> tuple[list[str], list[str]]:
     """Warnings for tblData rows nothing reads: a municipality neither in tblKommuner nor a
     Norwegian municipality (SSB's KLASS 131 since 2015), an indicator no line uses; each with
     its first cell and, where a known name is close, a suggestion («mente du Bergen?»)."""
@@ -412,6 +420,7 @@ def _unknown_in_data(
         )
     }
     warnings: list[str] = []
+    notes: list[str] = []  # a fetched dataset's many unused series: worth a line, not a stop
     for column, known, what, why in (
         ("kommune", names, "kommunen", "er verken i tblKommuner eller en norsk kommune"),
         ("indikator", series, "indikatoren", "brukes ikke av noen linje i tblIndikatorer"),
@@ -429,7 +438,7 @@ def _unknown_in_data(
         if column == "indikator" and len(unknown) > 5:  # a fetched dataset, not a slip
             spelled = sorted(spelling for _, spelling in unknown.values())
             more = f" og {len(spelled) - 10} til" if len(spelled) > 10 else ""
-            warnings.append(
+            notes.append(
                 f"{len(spelled)} indikatorer i tblData brukes ikke av noen linje i "
                 f"tblIndikatorer ({', '.join(spelled[:10])}{more})"
             )
@@ -439,7 +448,7 @@ def _unknown_in_data(
             hint = f"; mente du {known[close[0]]}?" if close else ""
             where = data.cell(row, column).describe()
             warnings.append(f"{where}: {what} '{spelling}' {why}{hint}")
-    return warnings
+    return warnings, notes
 
 
 @contextmanager
@@ -490,7 +499,7 @@ def _recalculate_national(
     InputErrors.raise_if_any(problems)
     result = national_output(frame, indicators, request)
     # names nothing reads are reported as in the one-municipality analysis, on the sheet too
-    warnings = _unknown_in_data(
+    warnings, notes = _unknown_in_data(
         data,
         tables.get(L.KOMMUNER.name),
         indicators,
@@ -498,20 +507,24 @@ def _recalculate_national(
         listed=listed_series(tables[L.INDIKATORER.name].frame),
     )
     sheets = result.sheets
-    if warnings and sheets:
+    if (warnings or notes) and sheets:
         first = sheets[0]
         sheets = [
             replace(
                 first,
                 tables=[
                     *first.tables,
-                    OutputTable(L.MERKNADER, pd.DataFrame({"merknad": warnings})),
+                    OutputTable(L.MERKNADER, pd.DataFrame({"merknad": warnings + notes})),
                 ],
             ),
             *sheets[1:],
         ]
     return Recalculation(
-        kind="innsparing", sheets=sheets, national=result.summary, warnings=warnings
+        kind="innsparing",
+        sheets=sheets,
+        national=result.summary,
+        warnings=warnings,
+        notes=notes,
     )
 
 

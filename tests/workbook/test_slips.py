@@ -233,3 +233,26 @@ def test_national_mode_names_unknown_rows_too(
     assert main(["recalc", str(book), "-o", str(out)]) == 0
     ws = openpyxl.load_workbook(out)["Innsparing"]
     assert MERKNADER.name in ws.tables
+
+
+def test_many_unused_series_are_a_note_not_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A fetched dataset holds more series than the analysis prices: one line, no stop."""
+
+    def edit(wb: openpyxl.Workbook) -> None:
+        ws = wb["Data"]
+        table = ws.tables["tblData"]
+        last = int(table.ref.split(":")[1][1:])
+        for i in range(6):
+            ws.append(["Trondheim", 2007, f"hentet_serie_{i}", 1.0])
+        table.ref = f"A1:D{last + 6}"
+        table.autoFilter.ref = table.ref
+
+    book = _edited(tmp_path, edit)
+    result = recalculate(CalamineBook(book))
+    assert result.warnings == []
+    (note,) = result.notes
+    assert note.startswith("6 indikatorer i tblData brukes ikke av noen linje i tblIndikatorer")
+    assert main(["check", str(book)]) == 0
+    assert "Merknad: 6 indikatorer i tblData" in capsys.readouterr().out
