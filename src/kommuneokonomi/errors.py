@@ -93,6 +93,7 @@ class ErrorCode(StrEnum):
     UGYLDIG_AAR = "ugyldig_aar"
     UGYLDIG_ADRESSE = "ugyldig_adresse"
     UGYLDIG_ART = "ugyldig_art"
+    UGYLDIG_AVLEDET = "ugyldig_avledet"
     UGYLDIG_BEREGNING = "ugyldig_beregning"
     UGYLDIG_BESTE = "ugyldig_beste"
     UGYLDIG_CACHE = "ugyldig_cache"

@@ -33,6 +33,8 @@ from .engine.balance import (
     revision_balance,
     sum_check,
 )
+from .engine.derived import DerivedSeries, derive
+from .engine.derived import explain as explain_derived
 from .engine.format import number
 from .engine.keytable import KEY_INDICATORS, key_figure_table
 from .engine.savings import (
@@ -164,7 +166,9 @@ def recalculate(book: BookReader, *, kommuner_from_data: bool = False) -> Recalc
     if kind == "innsparing":
         optional = frozenset({L.KOMMUNER.name}) if kommuner_from_data else frozenset()
         from_data = kommuner_from_data and L.KOMMUNER.name not in book.table_names()
-        tables, problems = _read_all(book, L.SAVINGS, optional=optional)
+        tables, problems = _read_all(
+            book, (*L.SAVINGS, L.AVLEDET), optional=optional | {L.AVLEDET.name}
+        )
         return _recalculate_savings(
             tables,
             problems,
@@ -228,6 +232,12 @@ def _recalculate_savings(
                     location=first_cell(indicators_t),
                 )
             )
+    rules: list[DerivedSeries] = []
+    if L.AVLEDET.name in tables and L.DATA.name in tables:
+        rules, errors = _derived_rules(tables[L.AVLEDET.name], tables[L.DATA.name])
+        problems += errors
+        if rules and not errors:
+            tables[L.DATA.name] = _with_derived(tables[L.DATA.name], rules)
     for name, what in ((L.INDIKATORER.name, "indikator"), (L.DATA.name, "verdi")):
         if name in tables and tables[name].frame.empty:
             problems.append(
@@ -247,6 +257,12 @@ def _recalculate_savings(
     if request.national:
         return _recalculate_national(tables, indicators, request)
     lines = _savings_lines(tables, indicators, request)
+    if rules:  # say how a derived value was computed, on its line
+        how = {name_key(r.indikator): explain_derived(r) for r in rules}
+        lines["forklaring"] = [
+            f"{text} {how[name_key(ind)]}" if name_key(ind) in how else text
+            for ind, text in zip(lines["indikator"], lines["forklaring"], strict=True)
+        ]
     config = request.for_kommune(str(request.egen_kommune))
     data_t = tables[L.DATA.name]
     sectors = sector_totals(lines)
@@ -257,7 +273,10 @@ def _recalculate_savings(
         tables.get(L.KOMMUNER.name),
         indicators,
         request.snitt_vekt,
-        listed=listed_series(tables[L.INDIKATORER.name].frame),
+        listed=[
+            *listed_series(tables[L.INDIKATORER.name].frame),
+            *_derived_ids(tables.get(L.AVLEDET.name)),
+        ],
     )
     warnings = [
         f"{navn}: {text}"
@@ -318,6 +337,85 @@ def _recalculate_savings(
         warnings=warnings,
         notes=notes,
     )
+
+
+def _derived_ids(table: ReadTable | None) -> list[str]:
+    """Every series tblAvledet names (made or used): none of them is "used nowhere"."""
+    if table is None:
+        return []
+    return [
+        str(v).strip()
+        for column in ("indikator", "teller", "nevner")
+        for v in table.frame[column]
+        if v is not None and str(v).strip()
+    ]
+
+
+def _derived_rules(
+    table: ReadTable, data: ReadTable
+) -> tuple[list[DerivedSeries], list[KommuneokonomiError]]:
+    """The rows of tblAvledet as rules, and every problem with its cell: a part missing, a
+    factor that is not positive, a series defined twice, by itself, or also in tblData."""
+    rules: list[DerivedSeries] = []
+    problems: list[KommuneokonomiError] = []
+    in_data = {name_key(v) for v in pd.unique(data.frame["indikator"].to_numpy(dtype=object))}
+    seen: set[str] = set()
+    for i, rec in enumerate(table.frame.to_dict("records")):
+        parts = {c: str(rec.get(c) or "").strip() for c in ("indikator", "teller", "nevner")}
+        faktor = rec.get("faktor")
+        factor = 1.0 if faktor is None or pd.isna(faktor) else float(faktor)
+
+        def fail(column: str, text: str, i: int = i) -> None:
+            problems.append(
+                InputError(text, code="ugyldig_avledet", location=table.cell(i, column))
+            )
+
+        empty = [c for c, v in parts.items() if not v]
+        if empty:
+            fail(
+                empty[0],
+                f"kolonnen '{empty[0].capitalize()}' er tom; fyll den inn eller slett raden",
+            )
+            continue
+        key = name_key(parts["indikator"])
+        if key in seen:
+            fail("indikator", f"'{parts['indikator']}' er definert mer enn én gang i tblAvledet")
+        elif key in in_data:
+            fail(
+                "indikator",
+                f"'{parts['indikator']}' finnes allerede i tblData; gi den avledede serien et "
+                "annet navn",
+            )
+        elif key in {name_key(parts["teller"]), name_key(parts["nevner"])}:
+            fail("indikator", f"'{parts['indikator']}' kan ikke regnes ut fra seg selv")
+        elif not factor > 0:
+            fail("faktor", f"faktoren må være et positivt tall, ikke {number(factor)}")
+        else:
+            rules.append(
+                DerivedSeries(parts["indikator"], parts["teller"], parts["nevner"], factor)
+            )
+        seen.add(key)
+    return rules, problems
+
+
+def _with_derived(data: ReadTable, rules: list[DerivedSeries]) -> ReadTable:
+    """tblData with the derived series' rows after its own (rows that name no cell)."""
+    used = [x for r in rules for x in (r.teller, r.nevner)]
+    wanted = {name_key(x) for x in used}
+    names = data.frame["indikator"].to_numpy(dtype=object)
+    codes, uniques = pd.factorize(names)  # each distinct name judged once
+    keep = np.isin(codes, [i for i, u in enumerate(uniques) if name_key(u) in wanted])
+    try:
+        parts = clean_data(data.frame[keep], indikatorer=used)
+    except KommuneokonomiError:
+        return data  # a bad value among the parts: the analysis reports it at its cell
+    # the parts as tblIndikatorer / tblAvledet spell them, whatever the data's spelling
+    spelled = {name_key(x): x for x in used}
+    parts["indikator"] = [spelled.get(name_key(x), x) for x in parts["indikator"]]
+    made = derive(parts, rules)
+    made["verdi"] = made["verdi"].astype(object).where(made["verdi"].notna(), None)
+    frame = pd.concat([data.frame, made[list(data.frame.columns)]], ignore_index=True)
+    return replace(data, frame=frame)
 
 
 def _savings_lines(
@@ -504,7 +602,10 @@ def _recalculate_national(
         tables.get(L.KOMMUNER.name),
         indicators,
         request.snitt_vekt,
-        listed=listed_series(tables[L.INDIKATORER.name].frame),
+        listed=[
+            *listed_series(tables[L.INDIKATORER.name].frame),
+            *_derived_ids(tables.get(L.AVLEDET.name)),
+        ],
     )
     sheets = result.sheets
     if (warnings or notes) and sheets:

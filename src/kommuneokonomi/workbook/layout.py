@@ -187,6 +187,23 @@ INNSPARING_KOMMUNER = TableSpec(
     description="Alle kommuner mot egen gruppe: innsparing per kommune, år og sektor.",
 )
 
+#: Derived series (optional, on a sheet of its own): ``Indikator`` = ``Teller`` / ``Nevner`` x
+#: ``Faktor`` per kommune and år, computed from tblData before the comparison.
+AVLEDET = TableSpec(
+    "tblAvledet",
+    "Avledet",
+    (
+        _c("Indikator", "indikator", width=30),
+        _c("Teller", "teller", width=30),
+        _c("Nevner", "nevner", width=30),
+        _c("Faktor", "faktor", "tall", required=False, number_format=NUMBER, width=10),
+    ),
+    description=(
+        "Avledede serier: Indikator = Teller / Nevner × Faktor, per kommune og år, regnet ut "
+        "fra tblData før sammenligningen (f.eks. netto driftsutgifter i 1000 kr per bruker)."
+    ),
+)
+
 #: What «Hent KOSTRA-tall» / ``kommuneokonomi hent`` fetches from SSB into tblData. Optional:
 #: the recalculation does not read it.
 HENTING = TableSpec(
