@@ -117,7 +117,7 @@ def test_cli_national_snapshot_sheet(tmp_path: Path) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     from benchmarks.generate import generate, write_workbook
 
-    path = write_workbook(generate(scale=0.02, seed=1), tmp_path / "nasjonal.xlsx")
+    path = write_workbook(generate(scale=0.01, seed=1), tmp_path / "nasjonal.xlsx")
     assert run_cli("recalc", path).code == 0  # the national output sheet exists
     assert "tblInnsparingKommuner" in {
         t for ws in openpyxl.load_workbook(path).worksheets for t in ws.tables
