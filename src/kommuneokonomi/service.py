@@ -268,16 +268,7 @@ def _recalculate_savings(
     sectors = sector_totals(lines)
     with _located(_savings_locator(tables, request)):
         keys = key_figure_table(data_t.frame)
-    unknown, notes = _unknown_in_data(
-        data_t,
-        tables.get(L.KOMMUNER.name),
-        indicators,
-        request.snitt_vekt,
-        listed=[
-            *listed_series(tables[L.INDIKATORER.name].frame),
-            *_derived_ids(tables.get(L.AVLEDET.name)),
-        ],
-    )
+    unknown, notes = _unknown_in_tables(tables, indicators, request.snitt_vekt)
     warnings = [
         f"{navn}: {text}"
         for navn, text in zip(lines["navn"], lines["advarsel"], strict=True)
@@ -486,6 +477,23 @@ def _and(names: Sequence[str]) -> str:
 _AGGREGATES = ("landet", "hele landet", "norge", "kostra-gruppe", "ekg", "asss")
 
 
+def _unknown_in_tables(
+    tables: dict[str, ReadTable], indicators: list[IndicatorSpec], weight: str | None
+) -> tuple[list[str], list[str]]:
+    """:func:`_unknown_in_data` for the tables read, with every series a line, tblAvledet or
+    a list-only row of tblIndikatorer names counted as used (both modes ask this)."""
+    return _unknown_in_data(
+        tables[L.DATA.name],
+        tables.get(L.KOMMUNER.name),
+        indicators,
+        weight,
+        listed=[
+            *listed_series(tables[L.INDIKATORER.name].frame),
+            *_derived_ids(tables.get(L.AVLEDET.name)),
+        ],
+    )
+
+
 def _unknown_in_data(
     data: ReadTable,
     kommuner: ReadTable | None,
@@ -597,16 +605,7 @@ def _recalculate_national(
     InputErrors.raise_if_any(problems)
     result = national_output(frame, indicators, request)
     # names nothing reads are reported as in the one-municipality analysis, on the sheet too
-    warnings, notes = _unknown_in_data(
-        data,
-        tables.get(L.KOMMUNER.name),
-        indicators,
-        request.snitt_vekt,
-        listed=[
-            *listed_series(tables[L.INDIKATORER.name].frame),
-            *_derived_ids(tables.get(L.AVLEDET.name)),
-        ],
-    )
+    warnings, notes = _unknown_in_tables(tables, indicators, request.snitt_vekt)
     sheets = result.sheets
     if (warnings or notes) and sheets:
         first = sheets[0]
