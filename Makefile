@@ -23,7 +23,7 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
 test: lint typecheck
-	$(PY) -m pytest --cov --cov-report=term-missing:skip-covered
+	$(PY) -m pytest -n auto --cov --cov-report=term-missing:skip-covered
 
 # Timings and memory at 1/10 and full national scale (benchmarks/RESULTS.md records a run).
 bench: $(STAMP)

@@ -111,6 +111,7 @@ class ErrorCode(StrEnum):
     UGYLDIG_TOLERANSE = "ugyldig_toleranse"
     UGYLDIG_VEKT = "ugyldig_vekt"
     UGYLDIG_VOLUM = "ugyldig_volum"
+    UGYLDIG_BEHOV = "ugyldig_behov"
     UKJENT_AAR = "ukjent_aar"
     UKJENT_ARBEIDSBOK = "ukjent_arbeidsbok"
     UKJENT_GRUPPE = "ukjent_gruppe"

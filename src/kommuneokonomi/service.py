@@ -520,6 +520,7 @@ def _unknown_in_data(
         for x in (
             *(s.indikator for s in indicators),
             *(s.volum for s in indicators),
+            *(s.behov for s in indicators if s.behov),
             *KEY_INDICATORS,
             *listed,
             *([weight] if weight else []),
@@ -583,6 +584,7 @@ def _recalculate_national(
             indikatorer=[
                 *(s.indikator for s in indicators),
                 *(s.volum for s in indicators),
+                *(s.behov for s in indicators if s.behov),
                 *([request.snitt_vekt] if request.snitt_vekt else []),
             ],
         )[["kommune", "aar", "indikator", "verdi"]]

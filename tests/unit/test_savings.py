@@ -363,7 +363,9 @@ def test_reference_none() -> None:
     assert result["ref_2_kommune"].isna().all()
     assert (result["innsparing_2_mnok"] == 0.0).all()
     assert result["referanse_1"].notna().all()
-    assert result.at["sfo_kost", "forklaring"].endswith("Ingen referanse (-).")
+    assert result.at["sfo_kost", "forklaring"].endswith(
+        "Ingen referanse (-). Ikke behovskorrigert."
+    )
 
 
 def test_per_indicator_overrides_win_over_settings() -> None:
@@ -400,7 +402,8 @@ def test_explanation_names_the_reference_and_the_arithmetic() -> None:
     text = table().at["sfo_kost", "forklaring"]
     assert text == (
         "Mot snitt (26 400): (30 000 − 26 400) × 4 000 = 14,4 mill. kr. "
-        "Mot 3. beste, Stavanger (26 000): (30 000 − 26 000) × 4 000 = 16,0 mill. kr."
+        "Mot 3. beste, Stavanger (26 000): (30 000 − 26 000) × 4 000 = 16,0 mill. kr. "
+        "Ikke behovskorrigert."
     )
 
 

@@ -12,7 +12,6 @@ from openpyxl.worksheet.table import Table
 
 from kommuneokonomi.cli import SAVINGS_EXAMPLE
 from kommuneokonomi.service import recalculate
-from kommuneokonomi.workbook.build import build_all
 from kommuneokonomi.workbook.fastread import CalamineBook
 
 from ..trust.helpers import run_cli
@@ -31,19 +30,12 @@ GROUP = (
 )
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("bygget")
-    build_all(folder)
-    return folder
-
-
 def _with_derived(
-    built: Path, target: Path, rows: list[tuple[object, ...]], *, missing: str | None = None
+    examples: Path, target: Path, rows: list[tuple[object, ...]], *, missing: str | None = None
 ) -> Path:
     """The example with tblAvledet (rows), a series 'en' = 1 for every municipality (blank
     for ``missing``), and a line 'sfo_kopi' priced like 'sfo_enhetskostnad'."""
-    wb = openpyxl.load_workbook(built / SAVINGS_EXAMPLE)
+    wb = openpyxl.load_workbook(examples / SAVINGS_EXAMPLE)
     data = wb["Data"]
     table = data.tables["tblData"]
     last = int(table.ref.split(":")[1][1:])
@@ -73,9 +65,9 @@ def _with_derived(
     return target
 
 
-def test_a_derived_line_equals_the_line_on_the_same_figures(built: Path, tmp_path: Path) -> None:
+def test_a_derived_line_equals_the_line_on_the_same_figures(examples: Path, tmp_path: Path) -> None:
     path = _with_derived(
-        built, tmp_path / "avledet.xlsx", [("sfo_kopi", "sfo_enhetskostnad", "en", None)]
+        examples, tmp_path / "avledet.xlsx", [("sfo_kopi", "sfo_enhetskostnad", "en", None)]
     )
     result = recalculate(CalamineBook(path))
     lines = result.lines.set_index("indikator")  # type: ignore[union-attr]
@@ -91,9 +83,9 @@ def test_a_derived_line_equals_the_line_on_the_same_figures(built: Path, tmp_pat
     assert result.warnings == []  # 'en' is used (by tblAvledet), not unknown
 
 
-def test_a_missing_part_is_a_missing_value(built: Path, tmp_path: Path) -> None:
+def test_a_missing_part_is_a_missing_value(examples: Path, tmp_path: Path) -> None:
     path = _with_derived(
-        built,
+        examples,
         tmp_path / "mangler.xlsx",
         [("sfo_kopi", "sfo_enhetskostnad", "en", 1)],
         missing="Bergen",
@@ -116,9 +108,9 @@ def test_a_missing_part_is_a_missing_value(built: Path, tmp_path: Path) -> None:
     ],
 )
 def test_a_bad_row_names_its_cell(
-    built: Path, tmp_path: Path, row: tuple[object, ...], cell: str, text: str
+    examples: Path, tmp_path: Path, row: tuple[object, ...], cell: str, text: str
 ) -> None:
-    path = _with_derived(built, tmp_path / "feil.xlsx", [row])
+    path = _with_derived(examples, tmp_path / "feil.xlsx", [row])
     run = run_cli("check", path)
     assert run.code == 2
     assert f"arket 'Avledet', celle {cell}" in run.err and text in run.err

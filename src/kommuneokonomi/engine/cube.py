@@ -62,7 +62,10 @@ __all__ = ["CUBE_COLUMNS", "cube_sector_summary", "savings_cube"]
 #: * ``ref_i_label``: the label ``compute_reference`` gives (``snitt``, ``snitt med egen``,
 #:   ``vektet snitt``, ``median``, ``3. beste``, ``Bergen``, ``-``);
 #: * ``n_peers_i``: how many valued peers the reference was computed from (n-th best: the
-#:   valued others; a named municipality: 1 if it has a value, else 0; ``-``: 0).
+#:   valued others; a named municipality: 1 if it has a value, else 0; ``-``: 0);
+#: * ``behovsindeks``: the municipality's need index for a need-corrected line (NaN: the
+#:   line is not need-corrected, or the index is missing); its ``referanse_i`` is then the
+#:   reference taken on value / index, times this index.
 CUBE_COLUMNS = (
     "kommune",
     "gruppe",
@@ -81,6 +84,7 @@ CUBE_COLUMNS = (
     "n_peers_1",
     "ref_2_label",
     "n_peers_2",
+    "behovsindeks",
 )
 
 #: The default: the plain mean of the others (R: "de øvrige ASSS-kommunene").
@@ -159,6 +163,11 @@ def savings_cube(
         )
 
     values, sign = grid.values, grid.sign[None, None, :]
+    if grid.need_corrected.any():
+        # references are taken on need-corrected values (value / index) and brought back to
+        # each municipality's own need (x its index): the level it would have if it spent
+        # like the reference on its own need. Without an index a line is unchanged (x 1).
+        grid.values = values / grid.need
     result: dict[str, np.ndarray] = {}
     for i in (1, 2):
         ref = np.full(values.shape, np.nan)
@@ -174,6 +183,7 @@ def savings_cube(
                 continue
             r, w, n = _reference(grid, spec, sel, mean)
             ref[:, :, sel], who[:, :, sel], n_peers[:, :, sel] = r, w, n
+        ref = ref * grid.need
         with np.errstate(over="ignore", invalid="ignore"):
             gap = (values - ref) * sign
             gap = np.where(
@@ -188,6 +198,7 @@ def savings_cube(
         result[f"n_peers_{i}"] = n_peers
         result[f"ref_{i}_label"] = labels
 
+    grid.values = values
     # one flat index of the cells that become rows: 1-D takes, in (kommune, year, indicator)
     # order
     flat = np.flatnonzero((~np.isnan(values) & grid.in_group[:, None, None]).ravel())
@@ -201,6 +212,9 @@ def savings_cube(
         "sektor": _text(sektorer, j),
         "egen_verdi": values.ravel()[flat],
         "volum": grid.volumes.ravel()[flat],
+        "behovsindeks": np.where(grid.need_corrected[None, None, :], grid.need, np.nan).ravel()[
+            flat
+        ],
     }
     for i in (1, 2):
         columns[f"referanse_{i}"] = result[f"referanse_{i}"].ravel()[flat]
@@ -241,6 +255,10 @@ class _Grid:
         self.values = np.zeros((0, 0, 0))
         self.volumes = np.zeros((0, 0, 0))
         self.weights: np.ndarray | None = None  # (kommune, year)
+        # per line: the need index (kommune, year, indicator); 1.0 for a line without one,
+        # NaN where the index is missing or not positive
+        self.need = np.zeros((0, 0, 0))
+        self.need_corrected = np.zeros(0, dtype=bool)
         self.sign = np.zeros(0)
         self.relativ = np.zeros(0, dtype=bool)
         self.factor = np.zeros(0)
@@ -304,6 +322,16 @@ class _Grid:
             grid.values = grid.values[:, :, [at[ind] for ind in grid.indicators]]
         vol_of = {v: n for n, v in enumerate(volume_ids)}
         grid.volumes = dense(volume_ids)[:, :, [vol_of[s.volum] for s in indicators]]
+        grid.need_corrected = np.array([bool(s.behov) for s in indicators], dtype=bool)
+        grid.need = np.ones_like(grid.values)
+        if grid.need_corrected.any():
+            need_ids = sorted({s.behov for s in indicators if s.behov})
+            need_of = {v: n for n, v in enumerate(need_ids)}
+            need = dense(need_ids)
+            need = np.where(need > 0, need, np.nan)  # an index of 0 or below is no index
+            for j, s in enumerate(indicators):
+                if s.behov:
+                    grid.need[:, :, j] = need[:, :, need_of[s.behov]]
         if weight is not None and weight in set(i_uniques):
             grid.weights = dense([weight])[:, :, 0]
         grid.sign = np.array([1.0 if s.beste == "lav" else -1.0 for s in indicators])

@@ -17,10 +17,12 @@ better than the reference saves nothing: R prints "-", never a negative saving.
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from ..errors import Context, InputError, InputErrors, KommuneokonomiError
@@ -91,6 +93,7 @@ INDICATOR_COLUMNS = (
     "faktor",
     "referanse_1",
     "referanse_2",
+    "behov",
 )
 
 
@@ -155,6 +158,10 @@ class IndicatorSpec:
         enhet: the indicator's unit, for display.
         referanse_1, referanse_2: per-indicator overrides of the settings' references
             (``Bergen``, ``3. beste``, ``-``); None = use the settings.
+        behov: id of the need index series (the income system's utgiftsbehov index for the
+            sector, 1 = national average) in the data; None = not need-corrected. With an
+            index the references are taken on value / index and brought back to the own
+            municipality's need (x its index) before the saving is priced.
         rad: the line's row label in the indicator table it was read from (None: not read
             from a table), so an error about the line can name its cell.
     """
@@ -169,6 +176,7 @@ class IndicatorSpec:
     enhet: str = ""
     referanse_1: str | None = None
     referanse_2: str | None = None
+    behov: str | None = None
     rad: int | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
@@ -322,6 +330,7 @@ def indicators_and_problems(
                 faktor=faktor,
                 referanse_1=_text(row.get("referanse_1")) or None,
                 referanse_2=_text(row.get("referanse_2")) or None,
+                behov=_text(row.get("behov")) or None,
                 rad=rad,
             )
         )
@@ -379,6 +388,7 @@ def savings_table(
         indikatorer=[
             *(s.indikator for s in indicators),
             *(s.volum for s in indicators),
+            *(s.behov for s in indicators if s.behov),
             *([settings.snitt_vekt] if settings.snitt_vekt else []),
         ],
     )
@@ -494,31 +504,63 @@ def _check_weights(
 class _DataRows:
     """The input row behind each (kommune, indikator) value of the year compared: the frame
     given to :func:`savings_table` keeps its index labels through ``clean_data``, so an error
-    about a value names the row it came from (the workbook layer turns it into a cell)."""
+    about a value names the row it came from (the workbook layer turns it into a cell).
+
+    Built lazily: the row of a value is only needed for an error, and a line's peer values
+    are read a column at a time (a national tblData holds 70 000 values a year)."""
 
     def __init__(self, year: pd.DataFrame) -> None:
-        self._rows: dict[tuple[str, str], tuple[int | None, float]] = {
-            (str(k), str(i)): (row_label(label), float(v))
-            for label, k, i, v in zip(
-                year.index, year["kommune"], year["indikator"], year["verdi"], strict=True
-            )
-        }
+        self._year = year
+        self._by_key: dict[tuple[str, str], tuple[int | None, float]] | None = None
+        self._wide: tuple[dict[str, int], dict[str, int], np.ndarray] | None = None
+
+    def _rows(self) -> dict[tuple[str, str], tuple[int | None, float]]:
+        if self._by_key is None:
+            year = self._year
+            self._by_key = {
+                (str(k), str(i)): (row_label(label), float(v))
+                for label, k, i, v in zip(
+                    year.index, year["kommune"], year["indikator"], year["verdi"], strict=True
+                )
+            }
+        return self._by_key
 
     def at(self, ctx: Context, kommune: str | None, indikator: str | None) -> Context:
         """``ctx`` with the data row of ``kommune``'s value of ``indikator``, if it has one."""
-        hit = self._rows.get((str(kommune), str(indikator)))
+        hit = self._rows().get((str(kommune), str(indikator)))
         if hit is None or hit[0] is None:
             return ctx
         return replace(ctx, tabell=DATA_TABLE, rad=hit[0], kolonne=None)
 
     def has(self, kommune: str | None, indikator: str | None) -> bool:
-        hit = self._rows.get((str(kommune), str(indikator)))
+        hit = self._rows().get((str(kommune), str(indikator)))
         return hit is not None and hit[0] is not None
+
+    def values(self, indikator: str, kommuner: Sequence[str]) -> list[float]:
+        """The values of ``indikator`` for ``kommuner``, in their order (NaN: missing or no
+        row). (kommune, indikator) is unique within a year: clean_data refuses duplicates."""
+        if self._wide is None:
+            k_code, k_names = pd.factorize(self._year["kommune"].to_numpy(dtype=object))
+            i_code, i_names = pd.factorize(self._year["indikator"].to_numpy(dtype=object))
+            grid = np.full((len(i_names), len(k_names)), np.nan)
+            grid[i_code, k_code] = self._year["verdi"].to_numpy(dtype="float64")
+            self._wide = (
+                {str(k): n for n, k in enumerate(k_names)},
+                {str(i): n for n, i in enumerate(i_names)},
+                grid,
+            )
+        columns, lines, grid = self._wide
+        line = lines.get(indikator)
+        if line is None:
+            return [math.nan] * len(kommuner)
+        at = np.array([columns.get(k, -1) for k in kommuner], dtype=np.intp)
+        found = grid[line, np.where(at < 0, 0, at)]
+        out: list[float] = np.where(at < 0, np.nan, found).tolist()
+        return out
 
     def value(self, kommune: str, indikator: str) -> float:
         """The value (NaN: missing or no row)."""
-        hit = self._rows.get((kommune, indikator))
-        return math.nan if hit is None else hit[1]
+        return self.values(indikator, [kommune])[0]
 
 
 def _check_settings(
@@ -598,6 +640,7 @@ class _Line:
         for ind, what, column in (
             (spec.indikator, "indikatoren", "indikator"),
             (spec.volum, "volumindikatoren", "volum"),
+            *([(spec.behov, "behovsindeksen", "behov")] if spec.behov else []),
         ):
             if ind not in known:
                 line.problems.append(
@@ -629,6 +672,18 @@ class _Line:
                     context=line.where(rows, spec.volum, "volum"),
                 )
             )
+        if spec.behov:
+            need = own_values.get(spec.behov, math.nan)
+            if math.isnan(need) or need <= 0:
+                shown = "mangler" if math.isnan(need) else f"er {number(need)}"
+                line.problems.append(
+                    InputError(
+                        f"behovsindeksen ('{spec.behov}') {shown} for egen kommune; den må være "
+                        "et positivt tall (1 = landsgjennomsnittet)",
+                        code="ugyldig_behov",
+                        context=line.where(rows, spec.behov, "behov"),
+                    )
+                )
         if spec.beregning == "relativ" and own_value == 0:
             line.problems.append(
                 InputError(
@@ -779,15 +834,24 @@ class _Line:
                     saving_mnok=saving_mnok,
                 )
             )
-        missing = [
-            k
-            for k in group
-            if k != settings.egen_kommune and math.isnan(rows.value(k, spec.indikator))
-        ]
+        peers = dict(zip(group, rows.values(spec.indikator, group), strict=True))
+        missing = [k for k, v in peers.items() if k != settings.egen_kommune and math.isnan(v)]
+        if spec.behov:  # a peer without an index has no need-corrected value either
+            indices = dict(zip(group, rows.values(spec.behov, group), strict=True))
+            missing += [
+                k
+                for k, v in indices.items()
+                if k != settings.egen_kommune
+                and k not in missing
+                and not (v > 0)  # NaN or not positive
+            ]
+            texts.insert(0, _need_text(spec, float(row["behovsindeks"])))
+        else:
+            texts.append("Ikke behovskorrigert.")
         if missing:
             texts.append(f"Mangler verdi: {_listed(missing)}.")
         warnings = plausibility(
-            {k: rows.value(k, spec.indikator) for k in group},
+            peers,
             volume=volume,
             savings=[float(str(line.get(f"innsparing_{i}_mnok", 0.0))) for i in (1, 2)],
         )
@@ -827,7 +891,7 @@ def plausibility(
         )
     positive = sorted(v for v in found.values() if v > 0)
     if len(positive) >= 3:
-        median = float(pd.Series(positive).median())
+        median = float(statistics.median(positive))
         far = [
             k
             for k, v in found.items()
@@ -909,6 +973,15 @@ def _explain(
         gap = f"{gap} / {number(own_value)}"
     factor = "" if spec.faktor == 1 else f" × {number(spec.faktor)}"
     return f"{head} {gap} × {number(volume)}{factor} = {number(saving_mnok, 1)} mill. kr."
+
+
+def _need_text(spec: IndicatorSpec, index: float) -> str:
+    """How a need-corrected line was computed, in Norwegian."""
+    return (
+        f"Behovskorrigert med '{spec.behov}' (egen indeks {number(index, 3)}): referansene "
+        "er tatt på verdi / indeks for hver kommune og ganget med egen indeks: nivået "
+        "egen kommune ville hatt med referansens ressursbruk og eget behov."
+    )
 
 
 def _text(value: object) -> str:

@@ -116,8 +116,13 @@ INDIKATORER = TableSpec(
         _c("Faktor", "faktor", "tall", required=False, number_format=NUMBER, width=10),
         _c("Referanse 1", "referanse_1", required=False, width=12),
         _c("Referanse 2", "referanse_2", required=False, width=12),
+        _c("Behovsindeks", "behov", required=False, width=22),
     ),
-    description="Hva som sammenlignes, hva som er best (lav/høy), og hvordan avviket prises.",
+    description=(
+        "Hva som sammenlignes, hva som er best (lav/høy), og hvordan avviket prises. "
+        "Behovsindeks (valgfri): serien i tblData med utgiftsbehovsindeksen for sektoren "
+        "(1 = landsgjennomsnittet); da sammenlignes behovskorrigerte verdier."
+    ),
 )
 DATA = TableSpec(
     "tblData",
