@@ -21,6 +21,7 @@ changes, through a temporary file and an atomic rename; if anything fails, nothi
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import os
 import re
@@ -141,22 +142,49 @@ def _code(text: object, what: str) -> str:
     return value
 
 
-def _selection(text: object) -> dict[str, str]:
-    """``"KOKfunksjon0000=202; KOKart0000=AGD2"`` -> {dimension: one value code}."""
+#: A code in ``Utvalg``: as ``_CODE``, and ``+`` for an open age group such as ``105+``.
+_SELECTION_CODE = re.compile(r"^[A-Za-z0-9_.\-+]+$")
+_CODE_RANGE = re.compile(r"^(\d+)\s*(?:-|–|—|\.\.)\s*(\d+)$")
+
+
+def _selection(text: object) -> dict[str, tuple[str, ...]]:
+    """``"KOKfunksjon0000=202; KOKart0000=AGD2"`` -> {dimension: its value codes}.
+
+    One code per variable picks that value. Several codes (``Alder=006-015``, a range of
+    numeric codes of the same width, or a list ``Kjonn=1,2`` or ``Alder=067-104,105+``) ask
+    for each and the fetched value is their **sum**: one age group from single ages.
+    """
     value = "" if text is None else str(text).strip()
-    out: dict[str, str] = {}
+    out: dict[str, tuple[str, ...]] = {}
     for part in re.split(r"[;\n]", value):
         part = part.strip()
         if not part:
             continue
-        dim, sep, code = part.partition("=")
-        dim, code = dim.strip(), code.strip()
-        if not sep or not _CODE.match(dim) or not _CODE.match(code):
+        dim, sep, codes_text = part.partition("=")
+        dim = dim.strip()
+        codes: list[str] = []
+        for item in codes_text.split(","):
+            item = item.strip()
+            span = _CODE_RANGE.match(item)
+            if span is not None and len(span[1]) == len(span[2]):
+                first, last = int(span[1]), int(span[2])
+                if first > last:
+                    raise ValueError(f"'{item}': første kode er etter siste kode")
+                codes += [str(n).zfill(len(span[1])) for n in range(first, last + 1)]
+            elif _SELECTION_CODE.match(item):
+                codes.append(item)
+            else:
+                codes = []
+                break
+        if not sep or not _CODE.match(dim) or not codes:
             raise ValueError(
                 f"'{part}' er ikke et utvalg; skriv VARIABEL=KODE, flere skilt med semikolon "
-                "(f.eks. KOKfunksjon0000=202; KOKart0000=AGD2), én kode per variabel"
+                "(f.eks. KOKfunksjon0000=202; KOKart0000=AGD2). Flere koder for én variabel "
+                "summeres: Alder=006-015 (fra-til, like mange sifre) eller Kjonn=1,2"
             )
-        out[dim] = code
+        if dim in out:
+            raise ValueError(f"variabelen {dim} står to ganger i utvalget")
+        out[dim] = tuple(dict.fromkeys(codes))
     return out
 
 
@@ -170,11 +198,11 @@ class _Row:
     indicator: str
     members: tuple[Municipality, ...]
     years: tuple[int, ...]
-    selection: tuple[tuple[str, str], ...]
+    selection: tuple[tuple[str, tuple[str, ...]], ...]
     region_dim: str
 
     @property
-    def group(self) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    def group(self) -> tuple[str, str, tuple[tuple[str, tuple[str, ...]], ...]]:
         return (self.table, self.region_dim, self.selection)
 
 
@@ -330,7 +358,7 @@ def _read_rows(henting: ReadTable, members: _Members) -> list[_Row]:
 # --------------------------------------------------------------------------------------------
 
 
-_Group = tuple[str, str, tuple[tuple[str, str], ...]]
+_Group = tuple[str, str, tuple[tuple[str, tuple[str, ...]], ...]]
 
 
 def _queries(rows: Sequence[_Row]) -> list[tuple[Query, _Group]]:
@@ -355,8 +383,8 @@ def _queries(rows: Sequence[_Row]) -> list[tuple[Query, _Group]]:
             CONTENTS_DIM: list(contents),
             TIME_DIM: [str(y) for y in sorted(years)],
         }
-        for dim, code in selection:
-            choice[dim] = [code]
+        for dim, codes in selection:
+            choice[dim] = list(codes)
         queries.append((Query.of(table, choice), group))
     return queries
 
@@ -385,8 +413,9 @@ class _Cells:
                     f"(variablene er {', '.join(dataset.ids)}); sjekk Regionvariabel i tblHenting",
                     code="ssb_ufullstendig_svar",
                 )
+        summed = {dim for dim, codes in selection if len(codes) > 1}
         for d in dataset.dimensions:
-            if d.id not in (region_dim, CONTENTS_DIM, TIME_DIM) and len(d.codes) > 1:
+            if d.id not in (region_dim, CONTENTS_DIM, TIME_DIM, *summed) and len(d.codes) > 1:
                 raise FetchError(
                     f"svaret fra SSB for {query.describe()} har {len(d.codes)} verdier for "
                     f"{d.id} ({d.label}); velg én i kolonnen Utvalg i tblHenting, "
@@ -397,24 +426,48 @@ class _Cells:
         regions_asked, contents_asked = set(asked[region_dim]), set(asked[CONTENTS_DIM])
         regions = dataset.dimension(region_dim)
         labels = dict(zip(regions.codes, regions.labels, strict=True))
-        for region, contents, year, value, status in zip(
+        # the codes of the selection's variables, per cell (one each unless summed)
+        parts = list(
+            zip(
+                *(
+                    frame[dim] if dim in dataset.ids else [codes[0]] * len(frame)
+                    for dim, codes in selection
+                ),
+                strict=True,
+            )
+        ) or [()] * len(frame)
+        for region, contents, year, value, status, part in zip(
             frame[region_dim],
             frame[CONTENTS_DIM],
             frame[TIME_DIM],
             frame["value"],
             frame["status"],
+            parts,
             strict=True,
         ):
             if region not in regions_asked or contents not in contents_asked:
                 continue
-            self.cells[(table, region_dim, selection, region, contents, str(year))] = _Cell(
-                float(value), status, labels[region], src
-            )
+            key = (table, region_dim, selection, region, contents, str(year), tuple(part))
+            self.cells[key] = _Cell(float(value), status, labels[region], src)
 
     def get(self, row: _Row, region: str, year: int) -> _Cell | None:
-        return self.cells.get(
-            (row.table, row.region_dim, row.selection, region, row.contents, str(year))
-        )
+        """The cell of ``row`` for a region and year: the sum of its parts where the
+        selection sums several codes (missing if any part is missing, with that part's
+        symbol; None if SSB's answer lacks a part)."""
+        base = (row.table, row.region_dim, row.selection, region, row.contents, str(year))
+        found = [
+            self.cells.get((*base, part))
+            for part in itertools.product(*(codes for _, codes in row.selection))
+        ]
+        if not found or any(cell is None for cell in found):
+            return None
+        cells = [cell for cell in found if cell is not None]
+        if len(cells) == 1:
+            return cells[0]
+        gap = next((c for c in cells if math.isnan(c.value)), None)
+        if gap is not None:
+            return _Cell(math.nan, gap.status, gap.label, gap.source)
+        return _Cell(math.fsum(c.value for c in cells), None, cells[0].label, cells[0].source)
 
 
 def _label_name(label: str, code: str) -> str:
@@ -423,9 +476,18 @@ def _label_name(label: str, code: str) -> str:
     return text or code
 
 
+def _codes_text(codes: tuple[str, ...]) -> str:
+    """Codes as a user writes them: ``006-015`` for a run of numeric codes, else a list."""
+    if len(codes) > 2 and all(c.isdigit() and len(c) == len(codes[0]) for c in codes):
+        numbers = [int(c) for c in codes]
+        if numbers == list(range(numbers[0], numbers[0] + len(numbers))):
+            return f"{codes[0]}-{codes[-1]} (sum)"
+    return ",".join(codes) + (" (sum)" if len(codes) > 1 else "")
+
+
 def _kilde(row: _Row, region: str, cell: _Cell) -> str:
     when = cell.source.fetched_at
-    selection = "".join(f", {d}={c}" for d, c in row.selection)
+    selection = "".join(f", {d}={_codes_text(c)}" for d, c in row.selection)
     return (
         f"SSB tabell {row.table} ({row.contents}{selection}), {row.region_dim}={region}, "
         f"hentet {when:%d.%m.%Y kl. %H:%M} [svar {cell.source.key[:12]}]"
