@@ -27,7 +27,7 @@ import pandas as pd
 
 from . import __version__
 from .engine.format import mnok, number
-from .errors import KommuneokonomiError, LayoutError, Location
+from .errors import InputError, KommuneokonomiError, LayoutError, Location
 from .progress import Progress
 from .report import text_table
 from .service import Recalculation, recalculate
@@ -292,6 +292,20 @@ def _cmd_hent(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def _cmd_tabell(args: argparse.Namespace) -> int:
+    from .ssb import metadata
+    from .ssb.client import PxWebClient
+
+    try:
+        with PxWebClient(args.api_url) as client:
+            meta = metadata.load(args.nummer, client=client, cache=None)
+    except ValueError as exc:  # not a table number
+        raise InputError(str(exc), code="ugyldig_tabell") from exc
+    assert meta is not None  # online, without a cache: fetched or raised
+    print(metadata.describe(meta, all_codes=args.alle), end="")
+    return 0
+
+
 def _cmd_addin(args: argparse.Namespace) -> int:
     from .addin import run
 
@@ -507,6 +521,23 @@ def _add_hent(sub: Any) -> None:
         help="mellomlageret for svarene fra SSB (standard: FIL-navn.ssb-cache ved siden av filen)",
     )
     hent.set_defaults(func=_cmd_hent)
+    tabell = sub.add_parser(
+        "tabell",
+        help="vis en SSB-tabells tittel, variabler og koder (til tblHenting og katalogen)",
+        description=(
+            "Henter metadataene til en tabell i SSBs statistikkbank og viser tittelen, "
+            "variablene og kodene: det som skal stå i Innhold (ContentsCode), Utvalg og "
+            "Regionvariabel i tblHenting."
+        ),
+    )
+    tabell.add_argument("nummer", metavar="NUMMER", help="tabellnummeret, f.eks. 12362")
+    tabell.add_argument("--alle", action="store_true", help="vis alle kodene, ikke bare de første")
+    tabell.add_argument(
+        "--api-url",
+        metavar="URL",
+        help=f"adressen til API-et (standard: miljøvariabelen {_SSB_URL_ENV}, ellers {_SSB_URL})",
+    )
+    tabell.set_defaults(func=_cmd_tabell)
 
 
 def _add_addin(sub: Any) -> None:

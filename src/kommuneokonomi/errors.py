@@ -116,6 +116,7 @@ class ErrorCode(StrEnum):
     UKJENT_ARBEIDSBOK = "ukjent_arbeidsbok"
     UKJENT_GRUPPE = "ukjent_gruppe"
     UKJENT_INDIKATOR = "ukjent_indikator"
+    UKJENT_KODE = "ukjent_kode"
     UKJENT_KOMMUNE = "ukjent_kommune"
     UKJENT_RETNING = "ukjent_retning"
     UKJENT_TYPE = "ukjent_type"

@@ -91,6 +91,7 @@ def test_every_command_is_under_kommuneokonomi() -> None:
         "demo",
         "new",
         "hent",
+        "tabell",
         "addin",
     }
     assert {p[1] for p in paths if len(p) == 2 and p[0] == "addin"} == {

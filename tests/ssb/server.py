@@ -54,6 +54,14 @@ class FakeTable:
         ]
         return out
 
+    def metadata(self) -> dict[str, Any]:
+        """The table's metadata as PxWebApi v2 gives it in JSON-stat2: every variable with
+        all its codes and labels, no values."""
+        doc = self.dataset({d: list(cats) for d, _, cats in self.dims()})
+        for key in ("value", "status"):
+            doc.pop(key, None)
+        return doc
+
     def dataset(self, chosen: dict[str, list[str]]) -> dict[str, Any]:
         """The JSON-stat2 answer for the chosen codes, in the table's own order."""
         dims = []
@@ -121,6 +129,8 @@ class FakeSsb:
         self.tables = {t.id: t for t in tables}
         self.script: deque[Reply] = deque()
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.metadata_requests: list[tuple[str, dict[str, str]]] = []
+        self.no_metadata = False  # answer metadata with 404, as a server without it
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -141,6 +151,15 @@ class FakeSsb:
         self._thread.join(timeout=5)
 
     def answer(self, path: str, params: dict[str, str]) -> Reply:
+        if path.startswith(PREFIX + "tables/") and path.endswith("/metadata"):
+            # metadata is read before the data; not counted among the data requests, and
+            # scripted failures are for data requests
+            self.metadata_requests.append((path, params))
+            table = self.tables.get(path[len(PREFIX + "tables/") : -len("/metadata")])
+            if table is None or self.no_metadata:
+                return problem(404, "Not Found", "Table not found")
+            body = json.dumps(table.metadata(), ensure_ascii=False).encode("utf-8")
+            return Reply(200, body, {"Content-Type": "application/json; charset=utf-8"})
         self.requests.append((path, params))
         if self.script:
             return self.script.popleft()

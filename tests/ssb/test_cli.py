@@ -32,7 +32,7 @@ def test_hent_command_fetches_and_reports(
     assert "Nye kolonner i tblData: Merknad." in out
     assert f"svarene er lagret i {cache}" in out
     assert "kommuneokonomi recalc" in out
-    assert len(list(cache.glob("*.meta.json"))) == 1
+    assert len(list(cache.glob("*.meta.json"))) == 2  # the data and the table's metadata
     first = data_records(path)
 
     assert main(["hent", str(path), "--offline", "--cache", str(cache)]) == 0

@@ -37,6 +37,13 @@ def book(tmp_path: Path, **kw: object) -> Path:
     return make_book(tmp_path / "analyse.xlsx", HENTING, kommuner=ASSS4, **kw)  # type: ignore[arg-type]
 
 
+def _cached(path: Path, kind: str) -> list[str]:
+    """The cache keys of the workbook's cached responses of one kind (data or metadata)."""
+    folder = default_cache_dir(path)
+    metas = [json.loads(m.read_text(encoding="utf-8")) for m in folder.glob("*.meta.json")]
+    return [m["nokkel"] for m in metas if m["slag"] == kind]
+
+
 def by_key(path: Path) -> dict[tuple[object, object, object], dict[str, object]]:
     return {(r["Kommune"], r["År"], r["Indikator"]): r for r in data_records(path)}
 
@@ -97,9 +104,12 @@ def test_cache_holds_every_raw_response_with_provenance(ssb: FakeSsb, tmp_path: 
     result = hent(path, api_url=ssb.url, now=NOW)
     folder = default_cache_dir(path)
     assert result.cache == folder == tmp_path / "analyse.ssb-cache"
-    metas = sorted(folder.glob("*.meta.json"))
-    assert len(metas) == 1
-    meta = json.loads(metas[0].read_text(encoding="utf-8"))
+    entries = [json.loads(m.read_text(encoding="utf-8")) for m in folder.glob("*.meta.json")]
+    # the table's data, and its metadata (read first, to check the codes asked for)
+    assert sorted(e["slag"] for e in entries) == ["data", "metadata"]
+    (meta,) = [e for e in entries if e["slag"] == "data"]
+    (about,) = [e for e in entries if e["slag"] == "metadata"]
+    assert about["adresse"] == ssb.url + "tables/12134/metadata?lang=no&outputFormat=json-stat2"
     assert meta["tabell"] == "12134"
     assert meta["hentet"] == NOW.isoformat()
     assert meta["adresse"].startswith(ssb.url + "tables/12134/data?")
@@ -309,7 +319,7 @@ def test_failed_fetch_leaves_workbook_unchanged(
     assert fragment in info.value.describe()
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["analyse.xlsx"]
-    assert not list(default_cache_dir(path).glob("*.json"))  # a bad response is not cached
+    assert not _cached(path, "data")  # a bad response is not cached (the metadata was good)
 
 
 def test_server_down_leaves_workbook_unchanged(
@@ -338,7 +348,8 @@ def test_offline_without_cache_is_a_clear_error(tmp_path: Path) -> None:
 def test_tampered_cache_is_detected(ssb: FakeSsb, tmp_path: Path) -> None:
     path = book(tmp_path)
     hent(path, api_url=ssb.url, now=NOW)
-    (body,) = [p for p in default_cache_dir(path).glob("*.json") if ".meta." not in p.name]
+    (key,) = _cached(path, "data")
+    body = default_cache_dir(path) / f"{key}.json"
     body.write_bytes(body.read_bytes().replace(b"2.8", b"9.9"))
     with pytest.raises(FetchError, match="sjekksummen stemmer ikke"):
         hent(path, offline=True)
@@ -403,8 +414,13 @@ def test_region_dimension_missing_from_response(ssb: FakeSsb, tmp_path: Path) ->
         tmp_path / "analyse.xlsx",
         [henting_row(12134, "KOSAGD230000", ND, "Bergen", "2020", regionvariabel="Region")],
     )
-    with pytest.raises(FetchError, match="HTTP 400"):
+    # the table's metadata shows it before any data is asked for, at the cell to correct
+    with pytest.raises(InputError) as info:
         hent(path, api_url=ssb.url, now=NOW)
+    assert "tabell 12134 har ingen variabel Region" in info.value.message
+    assert "variablene er KOKkommuneregion0000, ContentsCode, Tid" in info.value.message
+    assert info.value.location is not None and info.value.location.cell == "G2"
+    assert ssb.requests == []  # no data request was sent
 
 
 def test_parse_years() -> None:

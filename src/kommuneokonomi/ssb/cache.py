@@ -98,6 +98,7 @@ class ResponseCache:
         meta = {
             "nokkel": key,
             "tabell": query.table,
+            "slag": "metadata" if query.metadata else "data",
             "sprak": query.lang,
             "utvalg": {dim: list(codes) for dim, codes in query.selection},
             "adresse": response.url,

@@ -97,6 +97,15 @@ class Query:
     table: str
     selection: tuple[tuple[str, tuple[str, ...]], ...]
     lang: str = "no"
+    metadata: bool = False  # the table's variables and codes, not data
+
+    @classmethod
+    def metadata_of(cls, table: str, *, lang: str = "no") -> Query:
+        """The request for a table's metadata (title, variables, every code)."""
+        table = str(table).strip()
+        if not _TABLE_ID.match(table):
+            raise ValueError(f"'{table}' er ikke et tabellnummer")
+        return cls(table, (), lang, metadata=True)
 
     @classmethod
     def of(cls, table: str, selection: Mapping[str, Sequence[str]], *, lang: str = "no") -> Query:
@@ -132,6 +141,8 @@ class Query:
 
     def url(self, base: str) -> str:
         """The full GET address under API base ``base``."""
+        if self.metadata:
+            return f"{base}tables/{self.table}/metadata?{urlencode(self.params())}"
         return f"{base}tables/{self.table}/data?{urlencode(self.params(), safe='[],')}"
 
     def key(self) -> str:
@@ -140,13 +151,16 @@ class Query:
         The cache is keyed on it, so responses fetched through a mirror replay for SSB's
         address and the other way round.
         """
+        asked: dict[str, object] = {
+            "table": self.table,
+            "lang": self.lang,
+            "format": "json-stat2",
+            "selection": [[d, list(c)] for d, c in self.selection],
+        }
+        if self.metadata:  # data keys stay as they were: older caches still replay
+            asked["kind"] = "metadata"
         canonical = json.dumps(
-            {
-                "table": self.table,
-                "lang": self.lang,
-                "format": "json-stat2",
-                "selection": [[d, list(c)] for d, c in self.selection],
-            },
+            asked,
             ensure_ascii=False,
             separators=(",", ":"),
         )
@@ -154,6 +168,8 @@ class Query:
 
     def describe(self) -> str:
         """Norwegian summary: ``tabell 12134 (3 KOKkommuneregion0000, 1 ContentsCode, 4 Tid)``."""
+        if self.metadata:
+            return f"metadata for tabell {self.table}"
         parts = ", ".join(f"{len(c)} {d}" for d, c in self.selection)
         return f"tabell {self.table} ({parts})"
 

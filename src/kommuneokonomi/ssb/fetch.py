@@ -40,6 +40,7 @@ from ..errors import InputError, InputErrors, KommuneokonomiError, LayoutError, 
 from ..workbook.files import FileBook, atomic_target, patch_cached_values
 from ..workbook.layout import DATA, HENTING, KOMMUNER, TableSpec
 from ..workbook.tables import RawTable, ReadTable, cell_address, column_letter, to_frame
+from . import metadata
 from .cache import CachedResponse, ResponseCache, default_cache_dir
 from .client import PxWebClient, Query
 from .errors import FetchError
@@ -585,6 +586,7 @@ def collect(
             )
     henting, kommuner = _read_settings(book)
     rows = _read_rows(henting, _Members(kommuner, load_renumbering()))
+    _check_codes(rows, henting, client=client, cache=cache, offline=offline, now=now)
     parts: list[tuple[Query, _Group]] = []
     for query, group in _queries(rows):
         parts.extend((part, group) for part in client.plan(query))
@@ -620,6 +622,71 @@ def collect(
         from_cache=from_cache,
         http_calls=client.calls - calls_before,
     )
+
+
+def _check_codes(
+    rows: Sequence[_Row],
+    henting: ReadTable,
+    *,
+    client: PxWebClient,
+    cache: ResponseCache,
+    offline: bool,
+    now: dt.datetime | None,
+) -> None:
+    """Read each table's metadata (cached like the data) and report every row that asks for
+    a table, contents code, variable or value the table does not have, at its cell, before
+    any data is fetched. Offline without cached metadata the rows are not checked.
+
+    Raises:
+        InputErrors: every such row, with the codes the table does have.
+        FetchError: the metadata could not be fetched (other than an unknown table).
+    """
+    problems: list[KommuneokonomiError] = []
+    for table in dict.fromkeys(row.table for row in rows):
+        at_table = [row for row in rows if row.table == table]
+        try:
+            meta = metadata.load(
+                table,
+                client=client,
+                cache=cache,
+                offline=offline,
+                now=(lambda: now) if now else None,
+            )
+        except FetchError as exc:
+            if "HTTP 404" not in exc.message:
+                raise
+            problems += [
+                InputError(
+                    f"SSB har ingen tabell {table} (HTTP 404); sjekk tabellnummeret. "
+                    "Tabellene finnes i Statistikkbanken (ssb.no/statbank), og "
+                    "'kommuneokonomi tabell NUMMER' viser en tabells variabler og koder",
+                    code="ukjent_kode",
+                    location=henting.cells.get((row.index, "tabell")),
+                )
+                for row in at_table
+            ]
+            continue
+        if meta is None:
+            continue
+        for row in at_table:
+
+            def where(column: str, row: _Row = row) -> Location | None:
+                return henting.cells.get((row.index, column)) or henting.raw.location(row.index, 0)
+
+            problems += metadata.problems_in(
+                metadata.Asked(
+                    table=row.table,
+                    contents=row.contents,
+                    region_dim=row.region_dim,
+                    time_dim=TIME_DIM,
+                    contents_dim=CONTENTS_DIM,
+                    selection=row.selection,
+                    years=row.years,
+                    where=where,
+                ),
+                meta,
+            )
+    InputErrors.raise_if_any(problems)
 
 
 def _build_rows(rows: Sequence[_Row], cells: _Cells, henting: ReadTable) -> pd.DataFrame:
