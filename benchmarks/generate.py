@@ -170,7 +170,7 @@ def write_workbook(
         (L.KOMMUNER, kommuner[["kommune", "kommunenummer", "gruppe"]].values.tolist()),
         (
             L.INDIKATORER,
-            national.indikatorer.assign(referanse_1="", referanse_2="", behov="")[
+            national.indikatorer.assign(referanse_1="", referanse_2="", behov="", kvalitet="")[
                 [c.name for c in L.INDIKATORER.columns]
             ].values.tolist(),
         ),

@@ -251,14 +251,33 @@ def _cmd_new(args: argparse.Namespace) -> int:
             code="feil_filtype",
             location=Location(file=str(target)),
         )
+    analysis = [args.kommune, args.aar, args.gruppe]
+    if any(a is not None for a in analysis) and (
+        args.type != "innsparing" or any(a is None for a in analysis)
+    ):
+        raise InputError(
+            "--kommune, --år og --gruppe hører sammen, og bare til 'new innsparing': "
+            "kommuneokonomi new innsparing FIL --kommune NAVN --år ÅR --gruppe GRUPPE",
+            code="ugyldig_valg",
+        )
+    from .workbook.build import analysis_workbook, save_reproducible, template  # openpyxl
+
+    wb = (
+        analysis_workbook(args.kommune, args.aar, args.gruppe)
+        if args.kommune is not None
+        else template(args.type)
+    )
     try:
         with atomic_target(target) as tmp:
-            from .workbook.build import save_reproducible, template  # openpyxl: only here
-
-            save_reproducible(template(args.type), tmp)
+            save_reproducible(wb, tmp)
     except OSError as exc:
         raise write_error(exc, target) from exc
     print(f"Ny {args.type}-arbeidsbok: {target}")
+    if args.kommune is not None:
+        print(
+            f"Fylt ut fra standardkatalogen for {args.kommune} {args.aar} mot {args.gruppe}. "
+            f"Neste steg: «kommuneokonomi hent {target}», så «kommuneokonomi recalc {target}»."
+        )
     return 0
 
 
@@ -486,6 +505,19 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("type", choices=["innsparing", "budsjett"], help="hvilken mal")
     new.add_argument("fil", metavar="FIL", help="den nye filen (.xlsx)")
     new.add_argument("--overskriv", action="store_true", help="erstatt en fil som finnes")
+    new.add_argument(
+        "--kommune",
+        metavar="NAVN",
+        help="(innsparing) fyll ut standardanalysen for denne kommunen (navn eller nummer)",
+    )
+    new.add_argument(
+        "--år", "--aar", dest="aar", type=int, metavar="ÅR", help="året som analyseres"
+    )
+    new.add_argument(
+        "--gruppe",
+        metavar="GRUPPE",
+        help="sammenligningsgruppen: ASSS, eller kommuner skilt med semikolon",
+    )
     new.set_defaults(func=_cmd_new)
     _add_hent(sub)
     _add_addin(sub)

@@ -109,6 +109,7 @@ class ErrorCode(StrEnum):
     UGYLDIG_TABELL = "ugyldig_tabell"
     UGYLDIG_TALL = "ugyldig_tall"
     UGYLDIG_TOLERANSE = "ugyldig_toleranse"
+    UGYLDIG_VALG = "ugyldig_valg"
     UGYLDIG_VEKT = "ugyldig_vekt"
     UGYLDIG_VOLUM = "ugyldig_volum"
     UGYLDIG_BEHOV = "ugyldig_behov"

@@ -264,6 +264,7 @@ def _recalculate_savings(
             for ind, text in zip(lines["indikator"], lines["forklaring"], strict=True)
         ]
     config = request.for_kommune(str(request.egen_kommune))
+    lines["forklaring"] = _with_quality(lines, tables, config)
     data_t = tables[L.DATA.name]
     sectors = sector_totals(lines)
     with _located(_savings_locator(tables, request)):
@@ -409,6 +410,58 @@ def _with_derived(data: ReadTable, rules: list[DerivedSeries]) -> ReadTable:
     return replace(data, frame=frame)
 
 
+def _with_quality(
+    lines: pd.DataFrame, tables: dict[str, ReadTable], config: SavingsSettings
+) -> list[str]:
+    """Each line's Forklaring with its quality or coverage indicators (tblIndikatorer's
+    ``Kvalitet``) after it: the own value and the plain mean of the others in the group, in
+    the year compared, and which way is better. A cheap reference may be a poor one."""
+    frame = tables[L.INDIKATORER.name].frame
+    if not _quality_ids(frame):
+        return list(lines["forklaring"])
+    rows = {name_key(r.get("indikator")): r for r in frame.to_dict("records")}
+    wanted = {
+        name_key(ind): _quality_ids(pd.DataFrame({"kvalitet": [text]}))
+        for ind, text in zip(frame["indikator"], frame["kvalitet"], strict=True)
+        if ind
+    }
+    keys = {name_key(q) for qs in wanted.values() for q in qs}
+    data = tables[L.DATA.name].frame
+    codes, uniques = pd.factorize(data["indikator"].to_numpy(dtype=object))
+    keep = np.isin(codes, [i for i, u in enumerate(uniques) if name_key(u) in keys])
+    values = clean_data(data[keep])  # every value of tblData was checked by the analysis
+    values = values[values["aar"] == config.aar]
+    by_key = {
+        (name_key(k), name_key(i)): float(v)
+        for k, i, v in zip(values["kommune"], values["indikator"], values["verdi"], strict=True)
+    }
+    own = name_key(config.egen_kommune)
+    others = [name_key(k) for k in config.kommuner if name_key(k) != own]
+    out = []
+    for ind, text in zip(lines["indikator"], lines["forklaring"], strict=True):
+        parts = []
+        for q in wanted.get(name_key(ind), []):
+            row = rows.get(name_key(q), {})
+            navn = str(row.get("navn") or q)
+            mine = by_key.get((own, name_key(q)), math.nan)
+            peers = [by_key.get((k, name_key(q)), math.nan) for k in others]
+            valued = [v for v in peers if not math.isnan(v)]
+            mean = sum(valued) / len(valued) if valued else math.nan
+            better = {"høy": "høyere er bedre", "lav": "lavere er bedre"}.get(
+                str(row.get("beste") or "").strip().casefold(), ""
+            )
+            shown = "mangler verdi" if math.isnan(mine) else number(mine)
+            parts.append(
+                f"{navn}: {shown} (snitt for de andre i gruppen {number(mean)}"
+                + (f"; {better}" if better else "")
+                + ")"
+            )
+        out.append(
+            f"{text} Kvalitet ved siden av kostnaden: {'; '.join(parts)}." if parts else text
+        )
+    return out
+
+
 def _savings_lines(
     tables: dict[str, ReadTable], indicators: list[IndicatorSpec], request: SavingsRequest
 ) -> pd.DataFrame:
@@ -490,8 +543,22 @@ def _unknown_in_tables(
         listed=[
             *listed_series(tables[L.INDIKATORER.name].frame),
             *_derived_ids(tables.get(L.AVLEDET.name)),
+            *_quality_ids(tables[L.INDIKATORER.name].frame),
         ],
     )
+
+
+def _quality_ids(frame: pd.DataFrame) -> list[str]:
+    """The series tblIndikatorer's ``Kvalitet`` column names (shown beside a line's cost)."""
+    if "kvalitet" not in frame:
+        return []
+    return [
+        q.strip()
+        for text in frame["kvalitet"]
+        if text not in (None, "")
+        for q in str(text).split(";")
+        if q.strip()
+    ]
 
 
 def _unknown_in_data(

@@ -94,6 +94,7 @@ INDICATOR_COLUMNS = (
     "referanse_1",
     "referanse_2",
     "behov",
+    "kvalitet",
 )
 
 

@@ -647,3 +647,112 @@ def build_all(folder: Path) -> list[Path]:
         save_reproducible(wb, path)
         paths.append(path)
     return paths
+
+
+# --------------------------------------------------------------------------------------------
+# A standard analysis for one municipality (the catalogue)
+# --------------------------------------------------------------------------------------------
+
+#: A KOSTRA group code (``EKG12``) in ``--gruppe``.
+_KOSTRA_GROUP = re.compile(r"^EKG\d{1,2}$", re.IGNORECASE)
+
+
+def analysis_workbook(kommune: str, aar: int, gruppe: str) -> Workbook:
+    """The savings template filled for ``kommune`` against ``gruppe`` in ``aar`` from the
+    standard catalogue (:mod:`kommuneokonomi.catalogue`): tblInnstillinger, tblKommuner,
+    tblHenting (the last ten years), tblAvledet and tblIndikatorer. tblData stays empty until
+    ``kommuneokonomi hent``.
+
+    Args:
+        kommune: the own municipality, by name or number.
+        aar: the year analysed.
+        gruppe: ``ASSS``, or municipalities separated by semicolons (names or numbers).
+
+    Raises:
+        InputError: an unknown or ambiguous municipality, a KOSTRA group code (its members
+            are not in the package), a year outside 2015-2100.
+    """
+    from ..catalogue import rows_for  # the catalogue: only for this command
+    from ..ssb.regions import Municipality, load_renumbering
+    from .layout import AVLEDET, INDIKATORER, INNSTILLINGER, KOMMUNER
+
+    if not 2015 <= aar <= 2100:
+        raise InputError(
+            f"året {aar} kan ikke brukes: KOSTRA-tallene i katalogen (tabell 12362) begynner i "
+            "2015",
+            code="ugyldig_aar",
+        )
+    renumbering = load_renumbering()
+
+    def one(text: str) -> Municipality:
+        found = renumbering.by_name(text)
+        if not found and (by_number := renumbering.by_number(text)) is not None:
+            found = [by_number]
+        if len(found) != 1:
+            why = (
+                "finnes ikke"
+                if not found
+                else "er tvetydig ("
+                + ", ".join(f"{m.name} {m.key}" for m in found)
+                + "); skriv kommunenummeret"
+            )
+            raise InputError(f"kommunen '{text}' {why}", code="ukjent_kommune")
+        return found[0]
+
+    def shown(m: Municipality, typed: str | None = None) -> str:
+        if typed and not typed.strip().isdigit():
+            return typed.strip()
+        return m.name.split(" - ")[0].strip()
+
+    own = one(kommune)
+    if _KOSTRA_GROUP.match(gruppe.strip()):
+        raise InputError(
+            f"gruppen '{gruppe}' er en KOSTRA-gruppe; medlemmene følger ikke med pakken ennå. "
+            "Skriv kommunene i gruppen med semikolon (f.eks. «Bodø; Tromsø; Ålesund»), eller "
+            "bruk ASSS",
+            code="ukjent_gruppe",
+        )
+    members = renumbering.group(gruppe)
+    if members is not None:
+        label = gruppe.strip().upper()
+        group = [(shown(m), m) for m in members]
+    else:
+        names = [t.strip() for t in re.split(r"[;\n]", gruppe) if t.strip()]
+        if not names:
+            raise InputError(
+                "skriv en gruppe: ASSS, eller kommuner skilt med semikolon", code="ukjent_gruppe"
+            )
+        label = "Sammenligningsgruppe"
+        group = [(shown(one(n), n), one(n)) for n in names]
+    if all(m.key != own.key for _, m in group):
+        group.insert(0, (shown(own, kommune), own))
+    own_name = next(name for name, m in group if m.key == own.key)
+    years = f"{aar - 9}-{aar}" if aar - 9 >= 2015 else f"2015-{aar}"
+    rows = rows_for(label, years)
+
+    wb = template("innsparing")
+    settings = wb[INNSTILLINGER.sheet]
+    chosen: dict[str, str | int] = {
+        "Egen kommune": own_name,
+        "År": aar,
+        "Sammenligningsgruppe": label,
+    }
+    for row in settings.iter_rows(min_row=2):
+        key = str(row[0].value or "").strip()
+        if key in chosen:
+            row[1].value = chosen[key]
+    for spec, values in (
+        (KOMMUNER, [[name, m.key, label] for name, m in group]),
+        (INDIKATORER, rows.indikatorer),
+        (HENTING, rows.henting),
+    ):
+        index = wb.sheetnames.index(spec.sheet)
+        wb.remove(wb[spec.sheet])
+        ws = wb.create_sheet(spec.sheet, index)
+        write_table(ws, spec, values, top=1)
+        ws.freeze_panes = "A2"
+    avledet = wb.create_sheet(AVLEDET.sheet, wb.sheetnames.index(INDIKATORER.sheet) + 1)
+    write_table(avledet, AVLEDET, rows.avledet, top=1)
+    avledet.freeze_panes = "A2"
+    wb.properties.title = f"Innsparingsanalyse – {own_name} {aar} mot {label}"
+    return wb

@@ -117,11 +117,13 @@ INDIKATORER = TableSpec(
         _c("Referanse 1", "referanse_1", required=False, width=12),
         _c("Referanse 2", "referanse_2", required=False, width=12),
         _c("Behovsindeks", "behov", required=False, width=22),
+        _c("Kvalitet", "kvalitet", required=False, width=30),
     ),
     description=(
         "Hva som sammenlignes, hva som er best (lav/høy), og hvordan avviket prises. "
         "Behovsindeks (valgfri): serien i tblData med utgiftsbehovsindeksen for sektoren "
-        "(1 = landsgjennomsnittet); da sammenlignes behovskorrigerte verdier."
+        "(1 = landsgjennomsnittet); da sammenlignes behovskorrigerte verdier. Kvalitet "
+        "(valgfri): serier i tblData, skilt med semikolon, som vises ved siden av kostnaden."
     ),
 )
 DATA = TableSpec(

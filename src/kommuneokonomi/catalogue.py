@@ -1,0 +1,244 @@
+"""The standard savings analysis, shipped as data (``data/katalog/innsparing.toml``).
+
+For each sector an adviser compares: the spending series (SSB table 12362, net operating
+expenditure, the KOSTRA functions summed), the target group it is divided by (population from
+SSB table 07459, single ages summed), the better direction, the utgiftsbehov sector for need
+correction, and quality or coverage indicators shown beside the cost. :func:`rows_for` turns
+it into the rows of tblHenting, tblAvledet and tblIndikatorer for one municipality, group and
+year, which ``kommuneokonomi new innsparing FIL --kommune --år --gruppe`` writes.
+
+Unit costs are derived, never typed: ``<line>`` = ``<line>_netto`` (1000 kr) / target group
+x 1000, in kroner per inhabitant of the group, and the saving is priced on the own
+municipality's target group (kroner x inhabitants; no further factor).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+__all__ = ["Catalogue", "Line", "Quality", "TargetGroup", "load_catalogue", "rows_for"]
+
+
+@dataclass(frozen=True)
+class TargetGroup:
+    id: str
+    navn: str
+    alder: str  # Utvalg codes for Alder in 07459, e.g. "006-015"
+
+
+@dataclass(frozen=True)
+class Quality:
+    """An indicator shown beside a line's cost: a cheap reference may be a poor one."""
+
+    indikator: str
+    navn: str
+    tabell: str
+    innhold: str
+    beste: str
+    verifisert: str
+    utvalg: str = ""
+
+
+@dataclass(frozen=True)
+class Line:
+    sektor: str
+    indikator: str
+    navn: str
+    funksjoner: tuple[str, ...]
+    malgruppe: str
+    beste: str
+    behovssektor: str = ""
+    kvalitet: tuple[Quality, ...] = ()
+
+    @property
+    def spending(self) -> str:
+        """The id of the fetched spending series (1000 kr)."""
+        return f"{self.indikator}_netto"
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    spending_table: str
+    spending_contents: str
+    spending_art: str
+    spending_verified: str
+    population_table: str
+    population_contents: str
+    population_region: str
+    population_sex: str
+    population_verified: str
+    groups: tuple[TargetGroup, ...]
+    lines: tuple[Line, ...]
+
+    def group(self, group_id: str) -> TargetGroup:
+        return next(g for g in self.groups if g.id == group_id)
+
+
+@lru_cache(maxsize=1)
+def load_catalogue() -> Catalogue:
+    """The packaged catalogue, read and checked once.
+
+    Raises:
+        ValueError: the data file is inconsistent (a packaging bug): an unknown target group,
+            a function in two lines, an id used twice.
+    """
+    text = (
+        resources.files("kommuneokonomi")
+        .joinpath("data/katalog/innsparing.toml")
+        .read_text(encoding="utf-8")
+    )
+    doc: dict[str, Any] = tomllib.loads(text)
+    groups = tuple(TargetGroup(**g) for g in doc["malgruppe"])
+    lines = tuple(
+        Line(
+            **{k: v for k, v in line.items() if k not in ("kvalitet", "funksjoner")},
+            funksjoner=tuple(line["funksjoner"]),
+            kvalitet=tuple(Quality(**q) for q in line.get("kvalitet", ())),
+        )
+        for line in doc["linje"]
+    )
+    catalogue = Catalogue(
+        spending_table=doc["utgift"]["tabell"],
+        spending_contents=doc["utgift"]["innhold"],
+        spending_art=doc["utgift"]["art"],
+        spending_verified=doc["utgift"]["verifisert"],
+        population_table=doc["befolkning"]["tabell"],
+        population_contents=doc["befolkning"]["innhold"],
+        population_region=doc["befolkning"]["regionvariabel"],
+        population_sex=doc["befolkning"]["kjonn"],
+        population_verified=doc["befolkning"]["verifisert"],
+        groups=groups,
+        lines=lines,
+    )
+    _check(catalogue)
+    return catalogue
+
+
+def _check(catalogue: Catalogue) -> None:
+    group_ids = {g.id for g in catalogue.groups}
+    seen_functions: dict[str, str] = {}
+    ids: set[str] = set(group_ids)
+    for line in catalogue.lines:
+        if line.malgruppe not in group_ids:
+            raise ValueError(f"{line.indikator}: ukjent målgruppe {line.malgruppe}")
+        for function in line.funksjoner:
+            if function in seen_functions:
+                raise ValueError(
+                    f"funksjon {function} er med i både {seen_functions[function]} og "
+                    f"{line.indikator}"
+                )
+            seen_functions[function] = line.indikator
+        for series in (line.indikator, line.spending, *(q.indikator for q in line.kvalitet)):
+            if series in ids:
+                raise ValueError(f"serien {series} står to ganger i katalogen")
+            ids.add(series)
+
+
+@dataclass(frozen=True)
+class CatalogueRows:
+    """The input rows a new workbook gets from the catalogue (lists in the layout's column
+    order: tblHenting, tblAvledet, tblIndikatorer)."""
+
+    henting: list[list[object]]
+    avledet: list[list[object]]
+    indikatorer: list[list[object]]
+
+
+def rows_for(group: str, years: str, *, catalogue: Catalogue | None = None) -> CatalogueRows:
+    """The catalogue's rows for ``group`` (a group in tblKommuner) over ``years`` (``2015-2024``).
+
+    Each target group is fetched once, and listed in tblIndikatorer as a series (``-`` in both
+    references) so its name is known; quality indicators are listed the same way and named in
+    their cost line's ``Kvalitet``.
+    """
+    cat = catalogue or load_catalogue()
+    henting: list[list[object]] = []
+    avledet: list[list[object]] = []
+    indikatorer: list[list[object]] = []
+    used_groups: list[str] = []
+    for line in cat.lines:
+        henting.append(
+            [
+                cat.spending_table,
+                cat.spending_contents,
+                line.spending,
+                group,
+                years,
+                f"KOKfunksjon0000={','.join(line.funksjoner)}; {cat.spending_art}",
+                None,
+            ]
+        )
+        avledet.append([line.indikator, line.spending, line.malgruppe, 1000])
+        target = cat.group(line.malgruppe)
+        indikatorer.append(
+            [
+                line.indikator,
+                line.navn,
+                line.sektor,
+                f"kr per {target.navn[0].lower()}{target.navn[1:]}".replace(
+                    "per innbyggere", "per innbygger"
+                ),
+                line.beste,
+                "absolutt",
+                line.malgruppe,
+                None,
+                None,
+                None,
+                None,
+                "; ".join(q.indikator for q in line.kvalitet) or None,
+            ]
+        )
+        if line.malgruppe not in used_groups:
+            used_groups.append(line.malgruppe)
+        for q in line.kvalitet:
+            henting.append([q.tabell, q.innhold, q.indikator, group, years, q.utvalg or None, None])
+            indikatorer.append(
+                [
+                    q.indikator,
+                    q.navn,
+                    line.sektor,
+                    None,
+                    q.beste or None,
+                    None,
+                    None,
+                    None,
+                    "-",
+                    "-",
+                    None,
+                    None,
+                ]
+            )
+    for group_id in used_groups:
+        target = cat.group(group_id)
+        henting.append(
+            [
+                cat.population_table,
+                cat.population_contents,
+                target.id,
+                group,
+                years,
+                f"{cat.population_sex}; Alder={target.alder}",
+                cat.population_region,
+            ]
+        )
+        indikatorer.append(
+            [
+                target.id,
+                target.navn,
+                "Befolkning",
+                "personer",
+                None,
+                None,
+                None,
+                None,
+                "-",
+                "-",
+                None,
+                None,
+            ]
+        )
+    return CatalogueRows(henting=henting, avledet=avledet, indikatorer=indikatorer)
