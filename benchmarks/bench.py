@@ -116,9 +116,9 @@ def udf_time(national: National) -> float:
     ]
     indikatorer = [L.INDIKATORER.headers] + [
         [excel(v) for v in row]
-        for row in national.indikatorer.assign(referanse_1=None, referanse_2=None, behov=None, kvalitet=None)[
-            [c.name for c in L.INDIKATORER.columns]
-        ].itertuples(index=False)
+        for row in national.indikatorer.assign(
+            referanse_1=None, referanse_2=None, behov=None, kvalitet=None
+        )[[c.name for c in L.INDIKATORER.columns]].itertuples(index=False)
     ]
     kommuner = [
         L.KOMMUNER.headers,
