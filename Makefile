@@ -1,18 +1,30 @@
 # Each target sets up .venv itself, so a fresh clone needs only `make demo` or `make test`.
-PYTHON ?= python3.11
+# Any Python 3.11 or newer: the first of these that is one (override: make PYTHON=/sti/python).
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	2>/dev/null && echo $$p && break; done)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# the package alone (what `make demo` needs); STAMP adds the development tools
+RUN_STAMP := $(VENV)/.installed-run
 
 .PHONY: demo test lint typecheck bench fuzz clean
 
-$(STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+$(VENV)/bin/python:
+	@test -n "$(PYTHON)" || { echo "Fant ingen Python 3.11 eller nyere; bruk make PYTHON=/sti/til/python" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
 
-demo: $(STAMP)
+$(RUN_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e .
+	touch $(RUN_STAMP)
+
+$(STAMP): pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP) $(RUN_STAMP)
+
+demo: $(RUN_STAMP)
 	$(VENV)/bin/kommuneokonomi demo
 
 lint: $(STAMP)

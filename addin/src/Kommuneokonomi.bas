@@ -33,6 +33,15 @@ Public Sub KnappNyInnsparing(control As IRibbonControl)
     NyAnalyse "innsparing"
 End Sub
 
+Public Sub KnappNyStandardanalyse(control As IRibbonControl)
+    ' Python spør selv om kommune, år og gruppe (Excels InputBox): det brukeren skriver,
+    ' kommer aldri inn i teksten til RunPython.
+    Dim tom As Workbook
+    If ActiveWorkbook Is Nothing Then Set tom = Workbooks.Add
+    KjorPython "ny_standardanalyse_knapp()", "Kommuneøkonomi: lager standardanalyse ..."
+    If Not tom Is Nothing Then tom.Close SaveChanges:=False
+End Sub
+
 Public Sub KnappNyBudsjett(control As IRibbonControl)
     NyAnalyse "budsjett"
 End Sub

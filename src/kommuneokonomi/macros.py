@@ -213,6 +213,29 @@ def ny_analyse(book: Any, kind: str = "innsparing", *, replace_others: bool = Fa
     return bool(_guarded(book, run))
 
 
+def ny_standardanalyse(
+    book: Any, kommune: str, aar: int, gruppe: str, *, replace_others: bool = False
+) -> bool:
+    """«Ny analyse > Standardanalyse»: the savings template filled from the catalogue for
+    ``kommune`` against ``gruppe`` in ``aar`` (as ``kommuneokonomi new innsparing FIL
+    --kommune --år --gruppe``), written into ``book``. An unknown municipality or group is
+    shown in Norwegian and nothing is written.
+
+    Returns:
+        True if the sheets were added.
+    """
+
+    def run(live: LiveBook, phase: list[str]) -> bool:
+        from .workbook.build import analysis_workbook
+
+        filled = analysis_workbook(kommune, aar, gruppe)
+        phase[0] = "skriver"
+        live.write_template("innsparing", replace_others=replace_others, workbook=filled)
+        return True
+
+    return bool(_guarded(book, run))
+
+
 def hent_kostra(book: Any, **options: Any) -> HentResult | None:
     """«Hent KOSTRA-tall»: fetch what tblHenting asks for from SSB into tblData.
 
@@ -271,6 +294,39 @@ def kontroller_knapp() -> None:
 def hent_kostra_knapp() -> None:
     """RunPython: «Hent KOSTRA-tall» on the calling workbook."""
     hent_kostra(_caller())
+
+
+def ask_analysis(app: Any) -> tuple[str, int, str] | None:
+    """Ask for the municipality, the year and the group with Excel's own input box (the
+    user's text stays in Python: it is never written into a RunPython command). None when
+    the user cancels. Checked by hand on Windows (docs/windows-sjekkliste.md)."""
+    title = "Kommuneøkonomi: ny standardanalyse"
+    kommune = app.api.InputBox(Prompt="Kommune (navn eller nummer):", Title=title, Type=2)
+    if kommune is False or not str(kommune).strip():
+        return None
+    aar = app.api.InputBox(Prompt="År som analyseres (f.eks. 2024):", Title=title, Type=1)
+    if aar is False:
+        return None
+    gruppe = app.api.InputBox(
+        Prompt="Sammenligningsgruppe: ASSS, eller kommuner skilt med semikolon:",
+        Title=title,
+        Default="ASSS",
+        Type=2,
+    )
+    if gruppe is False or not str(gruppe).strip():
+        return None
+    return str(kommune).strip(), int(aar), str(gruppe).strip()
+
+
+def ny_standardanalyse_knapp() -> None:
+    """RunPython: asks for kommune, år and gruppe, then a new workbook in the same Excel with
+    the standard analysis (``RunPython "... m.ny_standardanalyse_knapp()"``)."""
+    caller = _caller()
+    asked = ask_analysis(caller.app)
+    if asked is None:
+        return
+    new = caller.app.books.add()
+    ny_standardanalyse(new, *asked, replace_others=True)
 
 
 def ny_analyse_knapp(kind: str = "innsparing") -> None:

@@ -57,13 +57,20 @@ BUTTONS = {
     "Beregn",
     "Kontroller",
     "Innsparingsanalyse",
+    "Standardanalyse (KOSTRA) ...",
     "Budsjettkontroll",
     "Importer funksjoner",
     "Hjelp",
     "Hent KOSTRA-tall",
 }
 MENUS = {"Ny analyse"}
-MACROS = {"beregn_knapp", "kontroller_knapp", "ny_analyse_knapp", "hent_kostra_knapp"}
+MACROS = {
+    "beregn_knapp",
+    "kontroller_knapp",
+    "ny_analyse_knapp",
+    "ny_standardanalyse_knapp",
+    "hent_kostra_knapp",
+}
 
 
 @functools.cache

@@ -463,6 +463,54 @@ def test_ny_analyse_copies_the_template_into_an_empty_book(tmp_path: Path, remot
     assert macros.kontroller(again) is not None
 
 
+def test_ny_analyse_innsparing_has_tblhenting_so_the_book_can_fetch(
+    tmp_path: Path, remote: None
+) -> None:
+    """The button's savings book is the template with every table, tblHenting among them
+    (it was written as plain cells, so «Hent KOSTRA-tall» found no table)."""
+    book = open_remote(blank_payload())
+    assert macros.ny_analyse(book, "innsparing")
+    target = tmp_path / "ny.xlsx"
+    assert not apply_actions(actions_of(book), target).alerts
+    got = openpyxl.load_workbook(target)
+    for ws in template("innsparing").worksheets:
+        for name, ref in ws.tables.items():
+            assert _find(got, name) == (got[ws.title], ref)
+    assert "tblHenting" in FileBook(target).table_names()
+
+
+def test_the_standard_analysis_button_equals_the_command(tmp_path: Path, remote: None) -> None:
+    book = open_remote(blank_payload())
+    assert macros.ny_standardanalyse(book, "Trondheim", 2024, "ASSS")
+    target = tmp_path / "standard.xlsx"
+    assert not apply_actions(actions_of(book), target).alerts
+    made = tmp_path / "kommando.xlsx"
+    assert (
+        main(
+            [
+                "new",
+                "innsparing",
+                str(made),
+                "--kommune",
+                "Trondheim",
+                "--år",
+                "2024",
+                "--gruppe",
+                "ASSS",
+            ]
+        )
+        == 0
+    )
+    live, headless = FileBook(target), FileBook(made)
+    for spec in (L.INNSTILLINGER, L.KOMMUNER, L.INDIKATORER, L.HENTING, L.AVLEDET):
+        assert live.read_table(spec).rows == headless.read_table(spec).rows, spec.name
+    # a municipality that does not exist: a Norwegian message and nothing written
+    book = open_remote(blank_payload())
+    assert not macros.ny_standardanalyse(book, "Trondhjem", 2024, "ASSS")
+    ((prompt, *_),) = [a["args"] for a in actions_of(book)]
+    assert "kommunen 'Trondhjem' finnes ikke" in prompt
+
+
 def test_ny_analyse_refuses_a_book_that_already_has_tables(
     books: dict[str, Path], remote: None
 ) -> None:

@@ -41,11 +41,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from openpyxl.utils.cell import coordinate_from_string, range_boundaries
+from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..errors import LayoutError, Location
 from .build import template
-from .layout import KINDS, TableSpec
+from .layout import AVLEDET, HENTING, KINDS, TableSpec
 from .output import (
     CHART_HEIGHT_CM,
     CHART_WIDTH_CM,
@@ -216,14 +217,18 @@ class TemplateSheet:
     frozen_rows: int
 
 
-def plan_template(kind: str) -> list[TemplateSheet]:
-    """The sheets of the blank ``kind`` template (``innsparing`` or ``budsjett``).
+def plan_template(kind: str, workbook: Workbook | None = None) -> list[TemplateSheet]:
+    """The sheets of the blank ``kind`` template (``innsparing`` or ``budsjett``), or of
+    ``workbook`` (a template already filled, such as the standard analysis).
+
+    Every named table of the layout is written as a table, the optional ones (tblHenting,
+    tblAvledet) too: a savings book made by the button can fetch from SSB at once.
 
     Raises:
         InputError: unknown ``kind`` (code ``ukjent_type``).
     """
-    wb = template(kind)
-    specs = {s.name: s for layout in KINDS.values() for s in layout}
+    wb = template(kind) if workbook is None else workbook
+    specs = {s.name: s for s in (*(s for ss in KINDS.values() for s in ss), HENTING, AVLEDET)}
     sheets: list[TemplateSheet] = []
     for ws in wb.worksheets:
         assert isinstance(ws, Worksheet)
@@ -372,20 +377,24 @@ class LiveBook:
         finally:
             app.screen_updating = True
 
-    def write_template(self, kind: str, *, replace_others: bool = False) -> list[str]:
+    def write_template(
+        self, kind: str, *, replace_others: bool = False, workbook: Workbook | None = None
+    ) -> list[str]:
         """Add the sheets of the blank ``kind`` template (values, named tables, number
         formats, widths) after the last sheet; returns their names.
 
         Args:
             kind: ``innsparing`` or ``budsjett``.
             replace_others: delete the sheets the book had before (a new, empty book).
+            workbook: write this filled template instead of the blank one (the standard
+                analysis of :func:`~kommuneokonomi.workbook.build.analysis_workbook`).
 
         Raises:
             InputError: unknown ``kind``.
             LayoutError: the book already holds kommuneokonomi tables, or a sheet with a
                 template sheet's name; raised before anything is written.
         """
-        plans = plan_template(kind)
+        plans = plan_template(kind, workbook)
         known = {s.name for specs in KINDS.values() for s in specs}
         present = sorted(self.table_names() & known)
         if present:
