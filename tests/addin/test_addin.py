@@ -263,12 +263,62 @@ def test_olevba_reads_back_the_sources(fresh: bytes, tmp_path: Path) -> None:
         code = {name: text for (_, _, name, text) in parser.extract_macros()}
     finally:
         parser.close()
-    assert set(code) == {"ThisWorkbook.cls", "Sheet1.cls", "Kommuneokonomi.bas", "xlwings.bas"}
-    for name in ("Kommuneokonomi", "xlwings"):
+    assert set(code) == {
+        "ThisWorkbook.cls",
+        "Sheet1.cls",
+        "Kommuneokonomi.bas",
+        "xlwings.bas",
+        "xlwings_udfs.bas",
+        "Funksjonshjelp.bas",
+    }
+    for name in ("Kommuneokonomi", "xlwings", "xlwings_udfs", "Funksjonshjelp"):
         stored = code[f"{name}.bas"]
         assert "\n" not in stored.replace("\r\n", "")  # CRLF only, as VBA stores it
         assert stored.replace("\r\n", "\n").rstrip("\n") == _text(SRC / f"{name}.bas").rstrip("\n")
     assert code["ThisWorkbook.cls"].startswith('Attribute VB_Name = "ThisWorkbook"\r\n')
+
+
+def test_the_functions_are_declared_in_the_add_in_without_vba_project_access(
+    fresh: bytes, tmp_path: Path
+) -> None:
+    """Issue 14: the worksheet functions ship declared (xlwings' own generator, at build
+    time) with their help registered when the add-in opens, so no user needs "Trust access to
+    the VBA project object model"; Importer funksjoner is a repair action only."""
+    from kommuneokonomi import udfs
+
+    path = tmp_path / "kommuneokonomi.xlam"
+    path.write_bytes(fresh)
+    parser = VBA_Parser(str(path))
+    try:
+        code = {name: text for (_, _, name, text) in parser.extract_macros()}
+    finally:
+        parser.close()
+    functions = sorted(n for n in dir(udfs) if n.startswith("KO_") and callable(getattr(udfs, n)))
+    assert len(functions) >= 10
+    declared = re.findall(r"^Function (KO_\w+)\(", code["xlwings_udfs.bas"], re.MULTILINE)
+    assert declared == functions
+    for name in functions:  # each calls Python through xlwings, with the caller
+        assert (
+            f'{name} = XLPy.CallUDF("kommuneokonomi.udfs", "{name}", ' in code["xlwings_udfs.bas"]
+        )
+    help_code = code["Funksjonshjelp.bas"]
+    registered = re.findall(r'Macro:=tillegg & "(KO_\w+)"', help_code)
+    assert registered == functions
+    assert 'Category:="Kommuneøkonomi"' in help_code
+    # the workbook registers the help on opening, through a module Importer never replaces
+    this = code["ThisWorkbook.cls"]
+    assert "Private Sub Workbook_Open()" in this
+    assert "Funksjonshjelp.RegistrerFunksjoner" in this and "xlwings_udfs." not in this
+    assert "VBProject" not in help_code and "VBProject" not in this
+    # every line fits VBA's 1023 characters
+    assert max(len(line) for text in code.values() for line in text.split("\r\n")) <= 1023
+
+
+def test_the_generated_modules_are_current(build: ModuleType) -> None:
+    """addin/src/xlwings_udfs.bas and Funksjonshjelp.bas are what xlwings' generator makes
+    from kommuneokonomi.udfs now (a changed function needs python scripts/build_addin.py --udfs)."""
+    for name, text in build.udf_modules().items():
+        assert _text(SRC / f"{name}.bas") == text.replace("\r\n", "\n"), name
 
 
 def _decrypt(text: str) -> tuple[int, bytes]:
@@ -310,6 +360,8 @@ def test_project_stream(vba_bin: bytes) -> None:
         "Document=Sheet1/&H00000000",
         "Module=Kommuneokonomi",
         "Module=xlwings",
+        "Module=xlwings_udfs",
+        "Module=Funksjonshjelp",
     ]
     expected_key = sum(project_id.encode()) & 0xFF
     assert _decrypt(props["CMG"].strip('"')) == (expected_key, bytes(4))  # not protected
@@ -337,11 +389,18 @@ def test_dir_stream(vba_bin: bytes) -> None:
     first = dict(records[:4])
     assert struct.unpack("<H", first[0x0003])[0] == 1252
     names = [value.decode("cp1252") for rid, value in records if rid == 0x0019]
-    assert names == ["ThisWorkbook", "Sheet1", "Kommuneokonomi", "xlwings"]
+    assert names == [
+        "ThisWorkbook",
+        "Sheet1",
+        "Kommuneokonomi",
+        "xlwings",
+        "xlwings_udfs",
+        "Funksjonshjelp",
+    ]
     offsets = [struct.unpack("<I", v)[0] for rid, v in records if rid == 0x0031]
-    assert offsets == [0, 0, 0, 0]  # source only, no compiled code
+    assert offsets == [0] * 6  # source only, no compiled code
     types = [rid for rid, _ in records if rid in (0x0021, 0x0022)]
-    assert types == [0x0022, 0x0022, 0x0021, 0x0021]
+    assert types == [0x0022, 0x0022, 0x0021, 0x0021, 0x0021, 0x0021]
     references = [v.decode("cp1252") for rid, v in records if rid == 0x0016]
     assert references == ["stdole", "Office"]
     assert records[-1] == (0x0010, b"")
