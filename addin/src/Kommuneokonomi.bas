@@ -107,8 +107,8 @@ Public Sub KnappHjelp(control As IRibbonControl)
     tekst = tekst & "• Ny analyse: lager en ny arbeidsbok fra malen for innsparingsanalyse " & _
         "eller budsjettkontroll." & vbCrLf
     tekst = tekst & "• Hent KOSTRA-tall: henter tall fra SSB til tabellen Data." & vbCrLf
-    tekst = tekst & "• Importer funksjoner: gjør regnearkfunksjonene KO_... tilgjengelige " & _
-        "(én gang etter installasjon)." & vbCrLf & vbCrLf
+    tekst = tekst & "• Importer funksjoner: reparasjon, hvis regnearkfunksjonene KO_... er " & _
+        "borte (de følger ellers med tillegget)." & vbCrLf & vbCrLf
     tekst = tekst & "Feil i inndata vises med ark og celle, og da skrives ingenting." & _
         vbCrLf & vbCrLf
     tekst = tekst & "Innstillinger (hvilken Python som brukes): " & GetConfigFilePath() & _
