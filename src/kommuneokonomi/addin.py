@@ -22,9 +22,10 @@ User-visible text is Norwegian; see ``addin/README.md`` for the design.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
@@ -39,7 +40,10 @@ __all__ = [
     "bundled_addin",
     "default_config_file",
     "default_startup_folder",
+    "dll_candidates",
+    "find_dll",
     "install",
+    "install_warnings",
     "interpreter_settings",
     "main",
     "read_config",
@@ -67,11 +71,78 @@ class AddinError(KommuneokonomiError):
 
 @dataclass(frozen=True)
 class Installation:
-    """What :func:`install` wrote."""
+    """What :func:`install` wrote, and what the user should know (Norwegian warnings)."""
 
     addin: Path
     config: Path
     settings: tuple[tuple[str, str], ...]
+    warnings: tuple[str, ...] = ()
+    dll: Path | None = None
+
+
+#: The DLL the add-in's VBA loads (addin/src/xlwings.bas: XLPyDLLName), 64- and 32-bit Office.
+DLL_64 = f"xlwings64-{XLWINGS_VERSION}.dll"
+DLL_32 = f"xlwings32-{XLWINGS_VERSION}.dll"
+
+
+def _parent(path: str) -> str:
+    """VBA's ``ParentFolder``: everything before the last path separator."""
+    cut = max(path.rfind("\\"), path.rfind("/"))
+    return path[:cut] if cut > 0 else ""
+
+
+def _join(folder: str, name: str) -> str:
+    sep = "/" if "/" in folder and "\\" not in folder else "\\"
+    return f"{folder}{sep}{name}" if folder else name
+
+
+def dll_candidates(settings: Sequence[tuple[str, str]], name: str = DLL_64) -> list[str]:
+    """Where the add-in's VBA looks for the xlwings DLL, in its order (xlwings.bas,
+    ``XLPyLoadDLL``): beside the interpreter (a standard installation), then one folder up (a
+    virtual environment, where python.exe is in ``Scripts``). With conda the interpreter is
+    ``pythonw`` in the environment's folder, as xlwings resolves it."""
+    conf = {k.upper(): v for k, v in settings}
+    python = conf.get("INTERPRETER_WIN") or "pythonw"
+    conda_path, conda_env = conf.get("CONDA PATH", ""), conf.get("CONDA ENV", "")
+    if python in ("python", "pythonw") and conda_path and conda_env:
+        if conda_env == "base":
+            python = _join(conda_path, python)
+        elif "\\" in conda_env:
+            python = _join(conda_env, python)
+        else:
+            python = _join(_join(_join(conda_path, "envs"), conda_env), python)
+    if python in ("python", "pythonw"):
+        return []  # from PATH: xlwings loads the DLL it finds; nothing to check here
+    return [_join(_parent(python), name), _join(_parent(_parent(python)), name)]
+
+
+def find_dll(
+    settings: Sequence[tuple[str, str]], *, exists: Callable[[str], bool] | None = None
+) -> str | None:
+    """The DLL the VBA will load for ``settings``, or None if it is in neither place."""
+    found = exists or (lambda p: Path(p).is_file())
+    return next((p for p in dll_candidates(settings) if found(p)), None)
+
+
+def install_warnings(*, startup_folder: Path, settings: Sequence[tuple[str, str]]) -> list[str]:
+    """What may stop the add-in on this machine though the install succeeds (Norwegian)."""
+    out: list[str] = []
+    folder = str(startup_folder)
+    if folder.startswith(("\\\\", "//")):
+        out.append(
+            f"Oppstartsmappen {folder} ligger på et nettverksområde (flyttbar profil). Office "
+            "stoler som standard ikke på nettverksplasseringer, så makroene i tillegget kan bli "
+            "blokkert. Be IT om å legge mappen til som klarert plassering, eller bruk --mappe "
+            "med en lokal mappe som er klarert."
+        )
+    python = {k.upper(): v for k, v in settings}.get("INTERPRETER_WIN", "")
+    if "\\windowsapps\\" in python.casefold().replace("/", "\\"):
+        out.append(
+            f"Python kommer fra Microsoft Store ({python}). Excel kan ikke alltid starte den "
+            "(xlwings #1538). Installer Python fra python.org eller et virtuelt miljø og "
+            "installer tillegget på nytt med den."
+        )
+    return out
 
 
 def bundled_addin() -> bytes:
@@ -195,33 +266,93 @@ def install(
     settings: Sequence[tuple[str, str]],
     addin: bytes,
     xlwings_version: str | None,
+    require_dll: bool = False,
+    exists: Callable[[str], bool] | None = None,
 ) -> Installation:
-    """Copy the add-in into ``startup_folder`` and write ``settings`` into ``config_file``.
+    """Copy the add-in into ``startup_folder`` and write ``settings`` into ``config_file``,
+    all or nothing: everything is checked first, the settings are written before the add-in
+    (Excel would start a half-installed add-in with ``python`` from PATH), and on any failure
+    both files are put back as they were.
+
+    Args:
+        require_dll: refuse when the xlwings DLL is not where the add-in's VBA will look for
+            it (:func:`dll_candidates`); on Windows the command line always asks.
+        exists: a file test for the DLL search (tests use fake folder trees).
 
     Raises:
-        AddinError: xlwings is missing or another version, or a file cannot be written (most
-            often because Excel has the add-in open).
+        AddinError: xlwings is missing or another version, the DLL is not where the VBA looks,
+            or a file cannot be written (most often because Excel has the add-in open).
     """
     _check_xlwings(xlwings_version)
+    dll = find_dll(settings, exists=exists)
+    if require_dll and dll is None and dll_candidates(settings):
+        places = "\n".join(f"  {p}" for p in dll_candidates(settings))
+        raise AddinError(
+            f"fant ikke {DLL_64}, som tillegget laster, der Excel leter etter den:\n{places}\n"
+            "Det skjer når xlwings er installert med «pip install --user» (DLL-en havner i "
+            "brukerens egen mappe), med Python fra Microsoft Store, eller når et "
+            "antivirusprogram har satt filen i karantene. Løsning: lag et virtuelt miljø "
+            "(python -m venv C:\\kommuneokonomi\\venv), installer kommuneokonomi[excel] der, "
+            "og kjør install med den Python-en. Ingenting er endret."
+        )
+    warnings = install_warnings(startup_folder=startup_folder, settings=settings)
     target = startup_folder / ADDIN_FILE
+    staging = config_file.parent / f"{ADDIN_FILE}.ny"
+    before_config = config_file.read_bytes() if config_file.is_file() else None
+    before_addin = target.read_bytes() if target.is_file() else None
+    made = sorted(
+        {*_missing(startup_folder), *_missing(config_file.parent)},
+        key=lambda d: len(d.parts),
+    )  # the folders this install creates, outermost first
     try:
+        write_config(config_file, settings)
         startup_folder.mkdir(parents=True, exist_ok=True)
         # Written beside the config file, then moved: Excel opens every file in XLSTART, so a
         # half-written or temporary file must never appear there.
-        config_file.parent.mkdir(parents=True, exist_ok=True)
-        staging = config_file.parent / f"{ADDIN_FILE}.ny"
         staging.write_bytes(addin)
-        try:
-            os.replace(staging, target)
-        except OSError:
-            target.write_bytes(addin)
-            staging.unlink(missing_ok=True)
-    except PermissionError as error:
+        os.replace(staging, target)
+    except (OSError, AddinError) as error:
+        _restore(config_file, before_config)
+        _restore(target, before_addin)
+        staging.unlink(missing_ok=True)
+        for folder in reversed(made):
+            _remove_empty(folder)
+        if isinstance(error, AddinError):
+            raise
         raise AddinError(
-            f"kan ikke skrive {target}: {error.strerror}. Lukk Excel og prøv igjen."
+            f"kan ikke skrive {getattr(error, 'filename', None) or target}: "
+            f"{error.strerror or error}. Lukk Excel og prøv igjen. Ingenting er endret."
         ) from None
-    write_config(config_file, settings)
-    return Installation(addin=target, config=config_file, settings=tuple(settings))
+    return Installation(
+        addin=target,
+        config=config_file,
+        settings=tuple(settings),
+        warnings=tuple(warnings),
+        dll=Path(dll) if dll else None,
+    )
+
+
+def _restore(path: Path, data: bytes | None) -> None:
+    """Put ``path`` back as it was: ``data``, or absent."""
+    with contextlib.suppress(OSError):  # the original error is the one reported
+        if data is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_bytes(data)
+
+
+def _missing(folder: Path) -> list[Path]:
+    """``folder`` and its ancestors that do not exist yet."""
+    out = []
+    while not folder.exists() and folder != folder.parent:
+        out.append(folder)
+        folder = folder.parent
+    return out
+
+
+def _remove_empty(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        folder.rmdir()  # only if empty: never a folder with the user's files
 
 
 def remove(*, startup_folder: Path) -> Path | None:
@@ -236,6 +367,12 @@ def remove(*, startup_folder: Path) -> Path | None:
             f"kan ikke slette {target}: {error.strerror}. Lukk Excel og prøv igjen."
         ) from None
     return target
+
+
+def _on_windows() -> bool:
+    """Whether the DLL can be checked (only Windows has it; elsewhere the command only
+    prepares files, as the tests do)."""
+    return os.name == "nt"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -260,18 +397,21 @@ def run(args: argparse.Namespace) -> int:
             settings=settings,
             addin=bundled_addin(),
             xlwings_version=installed_xlwings_version(),
+            require_dll=_on_windows(),
         )
         print(f"Tillegget er installert: {result.addin}")
         print(f"Innstillinger lagret i {result.config}:")
         for key, value in result.settings:
             print(f"  {key} = {value}")
+        if result.dll is not None:
+            print(f"xlwings-DLL-en som Excel laster: {result.dll}")
+        for warning in result.warnings:
+            print(f"ADVARSEL: {warning}")
         print()
         print("Neste steg:")
         print("  1. Start Excel (lukk og åpne Excel hvis det allerede kjører).")
-        print("     Fanen «Kommuneøkonomi» vises i båndet.")
-        print("  2. Klikk «Importer funksjoner» én gang for å ta i bruk KO_-funksjonene.")
-        print("     Det krever at «Klarer tilgang til objektmodellen for VBA-prosjektet»")
-        print("     er slått på (Fil > Alternativer > Klareringssenter > Makroinnstillinger).")
+        print("     Fanen «Kommuneøkonomi» vises i båndet, og funksjonene KO_... virker")
+        print("     (de følger med tillegget; «Importer funksjoner» trengs bare som reparasjon).")
     elif args.handling == "remove":
         removed = remove(startup_folder=folder)
         if removed is None:
