@@ -29,6 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
+from typing import Any, Protocol
 
 from .errors import KommuneokonomiError
 
@@ -36,10 +37,14 @@ __all__ = [
     "ADDIN_FILE",
     "XLWINGS_VERSION",
     "AddinError",
+    "Finding",
     "Installation",
+    "Registry",
+    "WindowsRegistry",
     "bundled_addin",
     "default_config_file",
     "default_startup_folder",
+    "diagnose",
     "dll_candidates",
     "find_dll",
     "install",
@@ -369,6 +374,177 @@ def remove(*, startup_folder: Path) -> Path | None:
     return target
 
 
+# --- kommuneokonomi addin sjekk ------------------------------------------------------------
+
+#: Where Office and Defender policies live (group policy; the user's hive first).
+_OFFICE_SECURITY = "Software\\Policies\\Microsoft\\Office\\16.0\\Excel\\Security"
+_ASR_RULES = (
+    "SOFTWARE\\Policies\\Microsoft\\Windows Defender\\Windows Defender Exploit Guard\\ASR\\Rules"
+)
+#: Defender attack surface reduction rules that stop the add-in: RunPython starts python.exe
+#: (a child process of Excel), and xlwings' VBA declares its DLL (Win32 imports).
+_ASR_BLOCKERS = {
+    "d4f940ab-401b-4efc-aadc-ad5f3c50688a": (
+        "«Block all Office applications from creating child processes»: knappene og "
+        "funksjonene starter python.exe fra Excel"
+    ),
+    "92e97fa1-2edf-4476-bdd6-9dd0b4dddc7b": (
+        "«Block Win32 API calls from Office macros»: tillegget laster xlwings-DLL-en med Declare"
+    ),
+}
+
+
+class Registry(Protocol):
+    """Reads one registry value (None if absent); ``root`` is ``HKCU`` or ``HKLM``."""
+
+    def value(self, root: str, key: str, name: str) -> object | None: ...
+
+
+class WindowsRegistry:
+    """The real registry (Windows only)."""
+
+    def value(self, root: str, key: str, name: str) -> object | None:
+        import importlib
+
+        winreg: Any = importlib.import_module("winreg")  # Windows only
+        hive = {"HKCU": winreg.HKEY_CURRENT_USER, "HKLM": winreg.HKEY_LOCAL_MACHINE}[root]
+        try:
+            with winreg.OpenKey(hive, key) as handle:
+                found: object = winreg.QueryValueEx(handle, name)[0]
+                return found
+        except OSError:
+            return None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One line of ``addin sjekk``: what was checked, OK/FEIL/ADVARSEL, and why (Norwegian)."""
+
+    sjekk: str
+    status: str
+    forklaring: str
+
+
+def diagnose(
+    *,
+    startup_folder: Path,
+    config_file: Path,
+    xlwings_version: str | None,
+    registry: Registry | None,
+    exists: Callable[[str], bool] | None = None,
+    addin: bytes | None = None,
+) -> list[Finding]:
+    """Everything that decides whether the installed add-in can run: the file in XLSTART,
+    the settings, xlwings, the DLL, and Office's and Defender's policies (``registry`` None:
+    not on Windows, policies not read)."""
+    out: list[Finding] = []
+    target = startup_folder / ADDIN_FILE
+    if not target.is_file():
+        out.append(Finding("Tillegget", "FEIL", f"ikke installert i {startup_folder}"))
+    elif addin is not None and target.read_bytes() != addin:
+        out.append(
+            Finding(
+                "Tillegget",
+                "ADVARSEL",
+                f"{target} er en annen versjon enn den som følger med pakken; kjør install",
+            )
+        )
+    else:
+        out.append(Finding("Tillegget", "OK", str(target)))
+    settings = read_config(config_file)
+    own = [(k, v) for k, v in settings if k.upper() in _OWN_KEYS]
+    if not own:
+        out.append(
+            Finding(
+                "Innstillinger",
+                "FEIL",
+                f"ingen Python er valgt i {config_file}; Excel ville startet «python» fra PATH. "
+                "Kjør install",
+            )
+        )
+    else:
+        out.append(Finding("Innstillinger", "OK", ", ".join(f"{k} = {v}" for k, v in own)))
+    if xlwings_version == XLWINGS_VERSION:
+        out.append(Finding("xlwings", "OK", xlwings_version))
+    else:
+        out.append(
+            Finding(
+                "xlwings",
+                "FEIL",
+                f"{xlwings_version or 'ikke installert'}; tillegget krever {XLWINGS_VERSION}",
+            )
+        )
+    if own:
+        places = dll_candidates(own)
+        dll = find_dll(own, exists=exists)
+        if dll is not None:
+            out.append(Finding("xlwings-DLL", "OK", dll))
+        elif places:
+            out.append(
+                Finding(
+                    "xlwings-DLL",
+                    "FEIL",
+                    f"{DLL_64} finnes verken i {places[0]} eller {places[1]} (--user-installasjon, "
+                    "Microsoft Store-Python eller karantene hos antivirus)",
+                )
+            )
+    if registry is None:
+        out.append(Finding("Retningslinjer", "ADVARSEL", "ikke lest: bare på Windows"))
+        return out
+    out += _policies(registry, startup_folder)
+    return out
+
+
+def _policy(registry: Registry, name: str) -> object | None:
+    for root in ("HKCU", "HKLM"):
+        value = registry.value(root, _OFFICE_SECURITY, name)
+        if value is not None:
+            return value
+    return None
+
+
+def _policies(registry: Registry, startup_folder: Path) -> list[Finding]:
+    out: list[Finding] = []
+    trusted_off = _policy(registry, "Trusted Locations\\AllLocationsDisabled")
+    warnings = _policy(registry, "VBAWarnings")
+    if str(trusted_off) == "1" and str(warnings) in {"2", "3", "4"}:
+        out.append(
+            Finding(
+                "Klarerte plasseringer",
+                "FEIL",
+                "retningslinjen slår av alle klarerte plasseringer, og makroer er ikke tillatt "
+                f"(VBAWarnings = {warnings}): tillegget i XLSTART får ikke kjøre. Be IT om å "
+                "klarere oppstartsmappen eller signere tillegget",
+            )
+        )
+    if str(_policy(registry, "RequireAddinSig")) == "1":
+        out.append(
+            Finding(
+                "Signerte tillegg",
+                "FEIL",
+                "retningslinjen krever signerte tillegg (RequireAddinSig), og tillegget er "
+                "ikke signert",
+            )
+        )
+    if str(startup_folder).startswith(("\\\\", "//")):
+        out.append(
+            Finding(
+                "Oppstartsmappe",
+                "ADVARSEL",
+                f"{startup_folder} er på et nettverksområde; Office stoler ikke på slike "
+                "plasseringer uten en retningslinje som tillater det",
+            )
+        )
+    for guid, why in _ASR_BLOCKERS.items():
+        for name in (guid, guid.upper()):
+            if str(registry.value("HKLM", _ASR_RULES, name)) == "1":
+                out.append(Finding("Defender ASR", "FEIL", f"regelen {why} er satt til blokker"))
+                break
+    if not [f for f in out if f.status == "FEIL"]:
+        out.append(Finding("Retningslinjer", "OK", "ingen kjent retningslinje stopper tillegget"))
+    return out
+
+
 def _on_windows() -> bool:
     """Whether the DLL can be checked (only Windows has it; elsewhere the command only
     prepares files, as the tests do)."""
@@ -419,6 +595,18 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(f"Tillegget er fjernet: {removed}. Start Excel på nytt.")
         print(f"Innstillingsfilen {config} er beholdt; slett den selv om du vil.")
+    elif args.handling == "sjekk":
+        findings = diagnose(
+            startup_folder=folder,
+            config_file=config,
+            xlwings_version=installed_xlwings_version(),
+            registry=WindowsRegistry() if _on_windows() else None,
+            addin=bundled_addin(),
+        )
+        width = max(len(f.sjekk) for f in findings)
+        for f in findings:
+            print(f"{f.sjekk:<{width}}  {f.status:<8}  {f.forklaring}")
+        return 1 if any(f.status == "FEIL" for f in findings) else 0
     else:
         target = folder / ADDIN_FILE
         if target.exists():

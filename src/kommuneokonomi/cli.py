@@ -592,6 +592,11 @@ def _add_addin(sub: Any) -> None:
         ),
         ("remove", "fjern tillegget fra Excels oppstartsmappe"),
         ("status", "vis hva som er installert"),
+        (
+            "sjekk",
+            "finn det som kan stoppe tillegget: filen, innstillingene, xlwings, DLL-en og "
+            "Office- og Defender-retningslinjer (avslutningskode 1 ved FEIL)",
+        ),
     ):
         cmd = actions.add_parser(
             name, help=help_text, description=help_text[0].upper() + help_text[1:] + "."

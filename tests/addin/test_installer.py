@@ -191,3 +191,105 @@ def test_the_command_installs_on_windows_only_with_the_dll(
     assert f"xlwings-DLL-en som Excel laster: {tmp_path / 'venv' / DLL}" in out
     assert "Importer funksjoner» trengs bare som reparasjon" in out
     assert os.path.exists(tmp_path / "XLSTART" / addin.ADDIN_FILE)
+
+
+# --- kommuneokonomi addin sjekk ---------------------------------------------------------------
+
+
+class FakeRegistry:
+    """Registry values by (root, key, name), as group policy writes them."""
+
+    def __init__(self, values: dict[tuple[str, str, str], object]) -> None:
+        self.values = values
+
+    def value(self, root: str, key: str, name: str) -> object | None:
+        return self.values.get((root, key, name))
+
+
+OFFICE = "Software\\Policies\\Microsoft\\Office\\16.0\\Excel\\Security"
+ASR = "SOFTWARE\\Policies\\Microsoft\\Windows Defender\\Windows Defender Exploit Guard\\ASR\\Rules"
+
+
+def _installed(tmp_path: Path) -> tuple[Path, Path]:
+    _tree(tmp_path, ["venv/Scripts/python.exe", f"venv/{DLL}"])
+    folder, config = tmp_path / "XLSTART", tmp_path / "k.conf"
+    addin.install(
+        startup_folder=folder,
+        config_file=config,
+        settings=_settings(tmp_path / "venv" / "Scripts" / "python.exe"),
+        addin=b"xlam",
+        xlwings_version=addin.XLWINGS_VERSION,
+    )
+    return folder, config
+
+
+def test_sjekk_passes_a_healthy_install(tmp_path: Path) -> None:
+    folder, config = _installed(tmp_path)
+    findings = addin.diagnose(
+        startup_folder=folder,
+        config_file=config,
+        xlwings_version=addin.XLWINGS_VERSION,
+        registry=FakeRegistry({}),
+        addin=b"xlam",
+    )
+    assert [(f.sjekk, f.status) for f in findings] == [
+        ("Tillegget", "OK"),
+        ("Innstillinger", "OK"),
+        ("xlwings", "OK"),
+        ("xlwings-DLL", "OK"),
+        ("Retningslinjer", "OK"),
+    ]
+
+
+def test_sjekk_names_each_blocking_policy(tmp_path: Path) -> None:
+    folder, config = _installed(tmp_path)
+    registry = FakeRegistry(
+        {
+            ("HKCU", OFFICE, "VBAWarnings"): 4,
+            ("HKLM", OFFICE, "Trusted Locations\\AllLocationsDisabled"): 1,
+            ("HKCU", OFFICE, "RequireAddinSig"): 1,
+            ("HKLM", ASR, "d4f940ab-401b-4efc-aadc-ad5f3c50688a"): "1",
+            ("HKLM", ASR, "92E97FA1-2EDF-4476-BDD6-9DD0B4DDDC7B"): "1",
+        }
+    )
+    findings = addin.diagnose(
+        startup_folder=folder,
+        config_file=config,
+        xlwings_version=addin.XLWINGS_VERSION,
+        registry=registry,
+    )
+    failed = {f.sjekk: f.forklaring for f in findings if f.status == "FEIL"}
+    assert set(failed) == {"Klarerte plasseringer", "Signerte tillegg", "Defender ASR"}
+    asr = [f.forklaring for f in findings if f.sjekk == "Defender ASR"]
+    assert len(asr) == 2
+    assert any("creating child processes" in a for a in asr)
+    assert any("Win32 API calls" in a for a in asr)
+    assert "VBAWarnings = 4" in failed["Klarerte plasseringer"]
+    # an audit-only rule ("2") and macros allowed with trusted locations on stop nothing
+    calm = FakeRegistry(
+        {
+            ("HKCU", OFFICE, "VBAWarnings"): 4,
+            ("HKLM", ASR, "d4f940ab-401b-4efc-aadc-ad5f3c50688a"): "2",
+        }
+    )
+    assert not [
+        f
+        for f in addin.diagnose(
+            startup_folder=folder,
+            config_file=config,
+            xlwings_version=addin.XLWINGS_VERSION,
+            registry=calm,
+        )
+        if f.status == "FEIL"
+    ]
+
+
+def test_sjekk_finds_a_half_install(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from kommuneokonomi import cli
+
+    args = ["--mappe", str(tmp_path / "XLSTART"), "--konfig", str(tmp_path / "k.conf")]
+    assert cli.main(["addin", "sjekk", *args]) == 1
+    out = capsys.readouterr().out
+    assert "Tillegget" in out and "FEIL" in out and "ikke installert" in out
+    assert "ingen Python er valgt" in out and "Excel ville startet «python» fra PATH" in out
+    assert "ikke lest: bare på Windows" in out  # no registry here

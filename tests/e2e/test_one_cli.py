@@ -98,6 +98,7 @@ def test_every_command_is_under_kommuneokonomi() -> None:
         "install",
         "remove",
         "status",
+        "sjekk",
     }
 
 
