@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 # the package alone (what `make demo` needs); STAMP adds the development tools
 RUN_STAMP := $(VENV)/.installed-run
 
-.PHONY: demo test lint typecheck bench fuzz clean
+.PHONY: demo test lint typecheck bench fuzz dist clean
 
 $(VENV)/bin/python:
 	@test -n "$(PYTHON)" || { echo "Fant ingen Python 3.11 eller nyere; bruk make PYTHON=/sti/til/python" >&2; exit 1; }
@@ -37,6 +37,10 @@ typecheck: $(STAMP)
 test: lint typecheck
 	$(PY) -m pytest -n auto --cov --cov-report=term-missing:skip-covered
 
+# The wheel (with the add-in inside) and a zip for an IT department: dist/
+dist: $(RUN_STAMP)
+	$(PY) scripts/make_dist.py dist
+
 # Timings and memory at 1/10 and full national scale (benchmarks/RESULTS.md records a run).
 bench: $(STAMP)
 	$(PY) benchmarks/bench.py --scales 0.1,1
@@ -46,4 +50,4 @@ fuzz: $(STAMP)
 	$(PY) scripts/fuzz.py --cases $${FUZZ_CASES:-50000}
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage dist
