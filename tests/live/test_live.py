@@ -161,6 +161,41 @@ def test_beregn_through_the_remote_engine_equals_kommuneokonomi_recalc(
     assert _charts(tmp_path / "live.xlsx") == _charts(books["innsparing_headless"])
 
 
+def test_currency_cells_arrive_as_decimal_and_give_the_same_table(
+    books: dict[str, Path], tmp_path: Path, remote: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14: on Windows, xlwings reads a cell formatted as kroner or accounting through
+    Range.Value, which pywin32 hands over as a Decimal (Excel's Currency type). Every number
+    of tblData arriving so gives the same savings table; text numbers pasted from reports
+    (the minus sign U+2212, a space as thousands separator) too."""
+    from decimal import Decimal
+
+    original = LiveBook.read_table
+    changed = {"decimal": 0, "text": 0}
+
+    def as_excel_hands_them(self: LiveBook, spec: Any) -> Any:
+        raw = original(self, spec)
+        if spec.name != L.DATA.name:
+            return raw
+        j = [h.casefold() for h in raw.headers].index("verdi")
+        for i, row in enumerate(raw.rows):
+            value = row[j]
+            if isinstance(value, float) and i % 3 == 0:
+                row[j] = Decimal(repr(value))
+                changed["decimal"] += 1
+            elif isinstance(value, float) and i % 3 == 1 and value == round(value, 1):
+                text = f"{abs(value):,.1f}".replace(",", "\u00a0").replace(".", ",")
+                row[j] = ("\u2212" if value < 0 else "") + text
+                changed["text"] += 1
+        return raw
+
+    monkeypatch.setattr(LiveBook, "read_table", as_excel_hands_them)
+    result, _, applied = _run(macros.beregn, books["innsparing"], tmp_path / "live.xlsx")
+    assert result is not None and not applied.alerts
+    assert changed["decimal"] > 50 and changed["text"] > 20
+    _assert_same_tables(books["innsparing_headless"], tmp_path / "live.xlsx", SAVINGS_TABLES)
+
+
 def test_beregn_on_the_budget_book_equals_kommuneokonomi_recalc(
     books: dict[str, Path], tmp_path: Path, remote: None
 ) -> None:
