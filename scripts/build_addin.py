@@ -38,6 +38,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 from kommuneokonomi.workbook.build import reproducible_zip
@@ -180,7 +181,7 @@ def document_module_source(name: str, base: str) -> str:
 #: time, so stand-ins for its modules are put in place there (never in the build process), and
 #: ``xw.func``/``xw.arg``/``xw.ret`` are xlwings' own decorators, as on Windows.
 _UDF_GENERATOR = """
-import io, json, sys, types
+import inspect, io, json, sys, types
 stand_ins = {n: types.ModuleType(n) for n in ("pythoncom", "pywintypes", "win32com", "win32com.client")}
 stand_ins["pythoncom"].CoInitialize = lambda: None
 stand_ins["win32com.client"].Dispatch = None
@@ -199,11 +200,26 @@ for name in sorted(dir(module)):
     f = getattr(module, name)
     if hasattr(f, "__xlfunc__"):
         x = f.__xlfunc__
+        sig = inspect.signature(f)
         functions.append({
             "name": x["name"],
             "doc": x["ret"]["doc"][:255],
+            "full_doc": inspect.getdoc(f) or "",
             "category": x["category"],
             "args": [a["doc"][:255] for a in x["args"] if not a["vba"]],
+            "params": [
+                {
+                    "name": a["name"],
+                    "doc": a["doc"],
+                    "default": (
+                        None
+                        if sig.parameters[a["name"]].default is inspect.Parameter.empty
+                        else repr(sig.parameters[a["name"]].default)
+                    ),
+                }
+                for a in x["args"]
+                if not a["vba"]
+            ],
         })
 json.dump({"vba": out.getvalue(), "functions": functions}, sys.stdout, ensure_ascii=False)
 """
@@ -214,19 +230,100 @@ def _vba_text(text: str) -> str:
     return '"' + " ".join(text.split()).replace('"', '""') + '"'
 
 
-def udf_modules() -> dict[str, str]:
-    """The generated modules, by name: ``xlwings_udfs``, xlwings' own declarations of every
-    worksheet function in ``kommuneokonomi.udfs`` (as its ``import_udfs`` writes them), and
-    ``Funksjonshjelp``, whose ``RegistrerFunksjoner`` gives each function its description,
-    category and argument help with ``Application.MacroOptions`` as ``import_udfs`` does
-    (which needs no access to the VBA project)."""
+def _definitions() -> dict[str, Any]:
+    """xlwings' own view of ``kommuneokonomi.udfs``: the generated VBA and, per function,
+    its name, help, category and parameters (from a child process, see _UDF_GENERATOR)."""
     import json
     import subprocess
 
     done = subprocess.run(
         [sys.executable, "-c", _UDF_GENERATOR], capture_output=True, check=True, text=True
     )
-    generated = json.loads(done.stdout)
+    data: dict[str, Any] = json.loads(done.stdout)
+    return data
+
+
+#: xlwings Lite: where the generated files go (``--lite``).
+LITE = REPO / "lite"
+
+
+def lite_files() -> dict[str, str]:
+    """``main.py`` and ``requirements.txt`` for xlwings Lite, generated from the same
+    definitions as the classic add-in: every worksheet function with its category and help,
+    calling ``kommuneokonomi.udfs``, and the scripts Beregn and Kontroller calling
+    ``kommuneokonomi.macros`` on the workbook. Not Hent KOSTRA-tall: Pyodide has no httpx,
+    and nothing but Excel's own traffic leaves the machine in Lite."""
+    functions = _definitions()["functions"]
+    out = [
+        '"""Kommuneøkonomi i xlwings Lite: regnearkfunksjonene KO_... og skriptene beregn og',
+        "kontroller, de samme som i Excel-tillegget (Hent KOSTRA-tall finnes ikke i Lite).",
+        "",
+        "Laget av scripts/build_addin.py --lite fra kommuneokonomi.udfs; ikke rediger.",
+        '"""',
+        "",
+        "import sys",
+        "",
+        "import xlwings as xw",
+        "",
+        'if sys.platform == "emscripten":  # xlwings Lite (Pyodide)',
+        "    from xlwings import arg, func, script",
+        "else:  # CPython: xlwings' server API, the same decorators (the tests drive it)",
+        "    from xlwings.server import arg, func, script",
+        "",
+        "from kommuneokonomi import macros, udfs",
+        "",
+    ]
+    for f in functions:
+        params = ", ".join(
+            p["name"] if p["default"] is None else f"{p['name']}={p['default']}"
+            for p in f["params"]
+        )
+        call = ", ".join(p["name"] for p in f["params"])
+        out += ["", f"@func(category={f['category']!r})"]
+        out += [f"@arg({p['name']!r}, doc={p['doc']!r})" for p in f["params"]]
+        out += [
+            f"def {f['name']}({params}):",
+            f"    {f['full_doc']!r}",
+            f"    return udfs.{f['name']}({call})",
+            "",
+        ]
+    for name, macro, text in (
+        ("beregn", "beregn", "Beregn: skriver resultatarkene for arbeidsboka."),
+        ("kontroller", "kontroller", "Kontroller: beregner og viser kontrollene."),
+    ):
+        out += [
+            "",
+            "@script",
+            f"def {name}(book: xw.Book):",
+            f"    {text!r}",
+            f"    macros.{macro}(book)",
+            "",
+        ]
+    requirements = "\n".join(
+        [
+            "# xlwings Lite installerer dette i Excel (Pyodide). Hjulet til kommuneokonomi lages",
+            "# med «make dist»; legg det på en adresse Excel når (f.eks. SharePoint eller en",
+            "# intern webtjener) og skriv adressen under. python-calamine og httpx trengs ikke",
+            "# her (pakkens avhengigheter hopper over dem i Pyodide).",
+            "kommuneokonomi @ https://DIN-SERVER/kommuneokonomi-0.1.0-py3-none-any.whl",
+            "pandas",
+            "numpy",
+            "openpyxl",
+            "defusedxml",
+            "xlsxwriter",
+            "",
+        ]
+    )
+    return {"main.py": "\n".join(out).rstrip("\n") + "\n", "requirements.txt": requirements}
+
+
+def udf_modules() -> dict[str, str]:
+    """The generated modules, by name: ``xlwings_udfs``, xlwings' own declarations of every
+    worksheet function in ``kommuneokonomi.udfs`` (as its ``import_udfs`` writes them), and
+    ``Funksjonshjelp``, whose ``RegistrerFunksjoner`` gives each function its description,
+    category and argument help with ``Application.MacroOptions`` as ``import_udfs`` does
+    (which needs no access to the VBA project)."""
+    generated = _definitions()
     notice = [
         "' Laget av scripts/build_addin.py --udfs fra kommuneokonomi.udfs; ikke rediger.",
         "",
@@ -894,6 +991,11 @@ def main(argv: list[str] | None = None) -> int:
         "--check", action="store_true", help="exit 1 if --out differs from a fresh build"
     )
     parser.add_argument(
+        "--lite",
+        action="store_true",
+        help="rewrite lite/main.py and lite/requirements.txt (xlwings Lite), then build",
+    )
+    parser.add_argument(
         "--udfs",
         action="store_true",
         help=f"rewrite addin/src/{UDF_MODULE}.bas from kommuneokonomi.udfs (xlwings' generator), "
@@ -909,6 +1011,11 @@ def main(argv: list[str] | None = None) -> int:
         target = SRC / "xlwings.bas"
         target.write_text(vendor_xlwings(installed_xlwings_module()), encoding="utf-8")
         print(f"{target} (fra xlwings installert i {sys.prefix})")
+    if args.lite:
+        LITE.mkdir(exist_ok=True)
+        for name, text in lite_files().items():
+            (LITE / name).write_text(text, encoding="utf-8")
+            print(f"{LITE / name} (xlwings Lite)")
     if args.udfs:
         for name, text in udf_modules().items():
             target = SRC / f"{name}.bas"
@@ -921,6 +1028,9 @@ def main(argv: list[str] | None = None) -> int:
         for name, text in udf_modules().items():
             if read_standard_module(SRC / f"{name}.bas") != normalise_newlines(text):
                 stale.append(SRC / f"{name}.bas")
+        for name, text in lite_files().items():
+            if not (LITE / name).exists() or (LITE / name).read_text(encoding="utf-8") != text:
+                stale.append(LITE / name)
         for target in stale:
             print(f"{target} er utdatert: kjør python scripts/build_addin.py", file=sys.stderr)
         if not stale:
