@@ -331,6 +331,9 @@ def udf_modules() -> dict[str, str]:
     udfs = [
         f'Attribute VB_Name = "{UDF_MODULE}"',
         *notice,
+        # as xlwings' import_udfs writes it: the generated functions branch on App
+        '#Const App = "Microsoft Excel" \'Adjust when using outside of Excel',
+        "",
         *normalise_newlines(generated["vba"]).rstrip("\n").split("\n"),
     ]
     lines = [

@@ -1,6 +1,8 @@
 Attribute VB_Name = "xlwings_udfs"
 ' Laget av scripts/build_addin.py --udfs fra kommuneokonomi.udfs; ikke rediger.
 
+#Const App = "Microsoft Excel" 'Adjust when using outside of Excel
+
 Function KO_ARLIG_VEKST(rater)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed

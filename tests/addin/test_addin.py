@@ -295,6 +295,9 @@ def test_the_functions_are_declared_in_the_add_in_without_vba_project_access(
         parser.close()
     functions = sorted(n for n in dir(udfs) if n.startswith("KO_") and callable(getattr(udfs, n)))
     assert len(functions) >= 10
+    # the functions pass the workbook and the calling cell only under this constant, as
+    # xlwings' import_udfs writes it
+    assert '#Const App = "Microsoft Excel"' in code["xlwings_udfs.bas"]
     declared = re.findall(r"^Function (KO_\w+)\(", code["xlwings_udfs.bas"], re.MULTILINE)
     assert declared == functions
     for name in functions:  # each calls Python through xlwings, with the caller
