@@ -75,7 +75,7 @@ Public Sub KnappImporterFunksjoner(control As IRibbonControl)
         If CheckConda(GetConfig("CONDA PATH")) = False Then Exit Sub
     End If
     Application.StatusBar = "Kommuneøkonomi: importerer funksjonene ..."
-    svar = XLPy.Str(XLPy.Call(XLPy.Module("xlwings"), "import_udfs", _
+    svar = XLPy.Str(XLPy.Call(XLPy.Module("kommuneokonomi.excel_repair"), "import_functions", _
         XLPy.Tuple(GetUdfModules(ThisWorkbook), ThisWorkbook)))
     Application.StatusBar = False
 
