@@ -174,6 +174,7 @@ def recalculate(book: BookReader, *, kommuner_from_data: bool = False) -> Recalc
             problems,
             kommuner_from_data=from_data,
             had_key_figures=L.NOKKELTALL.name in book.table_names(),
+            had_development=L.UTVIKLING.name in book.table_names(),
         )
     tables, problems = _read_all(book, L.BUDGET)
     InputErrors.raise_if_any(problems)
@@ -189,6 +190,7 @@ def _recalculate_savings(
     *,
     kommuner_from_data: bool = False,
     had_key_figures: bool = False,
+    had_development: bool = False,
 ) -> Recalculation:
     """Savings workbook, one municipality or every one. ``problems`` holds what reading the
     tables found; the settings and indicator tables are still checked so the user sees every
@@ -256,7 +258,8 @@ def _recalculate_savings(
     assert request is not None and request.settings is not None
     if request.national:
         return _recalculate_national(tables, indicators, request)
-    lines = _savings_lines(tables, indicators, request)
+    trend: list[pd.DataFrame] = []
+    lines = _savings_lines(tables, indicators, request, trend=trend)
     if rules:  # say how a derived value was computed, on its line
         how = {name_key(r.indikator): explain_derived(r) for r in rules}
         lines["forklaring"] = [
@@ -306,6 +309,28 @@ def _recalculate_savings(
         ],
     )
     sheets = [sheet]
+    development = trend[0] if trend else pd.DataFrame(columns=["aar"])
+    many_years = len(development) > 0 and development["aar"].nunique() > 1
+    if many_years or had_development:  # an old Utvikling sheet is emptied, never left stale
+        sheets.append(
+            OutputSheet(
+                name="Utvikling",
+                title=(
+                    f"Utviklingen for {config.egen_kommune} og snittet av de andre i "
+                    "sammenligningsgruppen, per linje og år"
+                    if many_years
+                    else "Utvikling: tblData har bare ett år nå; tabellen er derfor tømt"
+                ),
+                tables=[
+                    OutputTable(
+                        L.UTVIKLING,
+                        development[[c.name for c in L.UTVIKLING.columns]]
+                        if many_years
+                        else pd.DataFrame(columns=[c.name for c in L.UTVIKLING.columns]),
+                    )
+                ],
+            )
+        )
     if len(keys) or had_key_figures:  # where the data hold the series (R Tabell 1-3 style)
         sheets.append(
             OutputSheet(
@@ -463,13 +488,18 @@ def _with_quality(
 
 
 def _savings_lines(
-    tables: dict[str, ReadTable], indicators: list[IndicatorSpec], request: SavingsRequest
+    tables: dict[str, ReadTable],
+    indicators: list[IndicatorSpec],
+    request: SavingsRequest,
+    *,
+    trend: list[pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
-    """The savings lines of the own municipality; errors located at their cells."""
+    """The savings lines of the own municipality; errors located at their cells. ``trend``
+    receives the lines' development over the years (see ``savings_table``)."""
     assert request.egen_kommune is not None
     config = request.for_kommune(request.egen_kommune)
     with _located(_savings_locator(tables, request)):
-        return savings_table(tables[L.DATA.name].frame, indicators, config)
+        return savings_table(tables[L.DATA.name].frame, indicators, config, trend=trend)
 
 
 def _savings_locator(

@@ -41,6 +41,7 @@ from .references import (
     shown_name,
     unknown_reference_kommune,
 )
+from .trend import trend_table
 from .values import DATA_TABLE, clean_data, parse_number, row_label
 
 __all__ = [
@@ -361,6 +362,8 @@ def savings_table(
     data: pd.DataFrame,
     indicators: Sequence[IndicatorSpec],
     settings: SavingsSettings,
+    *,
+    trend: list[pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Savings against two references for every indicator: the shape of R's Tabell 4-9.
 
@@ -373,6 +376,8 @@ def savings_table(
         data: long format, columns ``kommune``, ``aar``, ``indikator``, ``verdi``.
         indicators: the lines to compute, in display order.
         settings: own municipality, year, comparison group and default references.
+        trend: if given, receives :func:`~kommuneokonomi.engine.trend.trend_table` for the
+            lines (every year in the data), computed from the same validated data.
 
     Returns:
         One row per indicator with :data:`SAVINGS_COLUMNS`. ``innsparing_*_mnok`` are
@@ -441,7 +446,17 @@ def savings_table(
         for line, row in zip(ready, mine, strict=True):
             line.finish(row, group=group, rows=data_rows)
     InputErrors.raise_if_any(p for line in lines for p in line.problems)
-    return pd.DataFrame([line.row for line in lines], columns=list(SAVINGS_COLUMNS))
+    table = pd.DataFrame([line.row for line in lines], columns=list(SAVINGS_COLUMNS))
+    if trend is not None:  # the lines over every year in the data, from the same clean data
+        trend.append(
+            trend_table(
+                clean,
+                [(s.indikator, s.navn) for s in indicators],
+                settings.egen_kommune,
+                group,
+            )
+        )
+    return table
 
 
 def sector_totals(table: pd.DataFrame) -> pd.DataFrame:

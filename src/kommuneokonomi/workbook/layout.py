@@ -179,6 +179,24 @@ MERKNADER = TableSpec(
     ),
 )
 
+UTVIKLING = TableSpec(
+    "tblUtvikling",
+    "Utvikling",
+    (
+        _c("Indikator", "indikator", width=30),
+        _c("Navn", "navn", width=50),
+        _c("År", "aar", "heltall", number_format="0", width=8),
+        _c("Egen verdi", "egen_verdi", "tall", number_format=NUMBER, width=14),
+        _c("Snitt av de andre", "snitt_andre", "tall", number_format=NUMBER, width=16),
+        _c("Antall med verdi", "antall", "heltall", number_format="0", width=10),
+    ),
+    output=True,
+    description=(
+        "Utviklingen per linje: egen kommunes verdi år for år og snittet av de andre i "
+        "sammenligningsgruppen. Står når tblData har flere år."
+    ),
+)
+
 INNSPARING_KOMMUNER = TableSpec(
     "tblInnsparingKommuner",
     "Innsparing",
@@ -419,7 +437,7 @@ KINDS: dict[BookKind, tuple[TableSpec, ...]] = {"innsparing": SAVINGS, "budsjett
 OUTPUT_TABLE_NAMES: frozenset[str] = frozenset(
     spec.name.casefold()
     for spec in (
-        *(INNSPARING, INNSPARING_SEKTOR, MERKNADER, INNSPARING_KOMMUNER, NOKKELTALL),
+        *(INNSPARING, INNSPARING_SEKTOR, MERKNADER, INNSPARING_KOMMUNER, NOKKELTALL, UTVIKLING),
         *(KONTROLLER, BALANSE, SAMMENLIGNING_SNITT),
     )
 )
