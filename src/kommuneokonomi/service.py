@@ -146,10 +146,14 @@ def _read_all(
     return tables, problems
 
 
-def recalculate(book: BookReader, *, kommuner_from_data: bool = False) -> Recalculation:
+def recalculate(
+    book: BookReader, *, kommuner_from_data: bool = False, development: bool = True
+) -> Recalculation:
     """Recalculate a savings or budget workbook (told apart by the tables it holds).
 
     Args:
+        development: compute the Utvikling sheet (the lines over the years); the worksheet
+            function, which returns the savings table only, leaves it out.
         book: the workbook, through any adapter (file, live Excel book, worksheet ranges).
         kommuner_from_data: a savings workbook without ``tblKommuner`` compares every
             municipality in tblData as one group (the worksheet function's optional range).
@@ -175,6 +179,7 @@ def recalculate(book: BookReader, *, kommuner_from_data: bool = False) -> Recalc
             kommuner_from_data=from_data,
             had_key_figures=L.NOKKELTALL.name in book.table_names(),
             had_development=L.UTVIKLING.name in book.table_names(),
+            development=development,
         )
     tables, problems = _read_all(book, L.BUDGET)
     InputErrors.raise_if_any(problems)
@@ -191,6 +196,7 @@ def _recalculate_savings(
     kommuner_from_data: bool = False,
     had_key_figures: bool = False,
     had_development: bool = False,
+    development: bool = True,
 ) -> Recalculation:
     """Savings workbook, one municipality or every one. ``problems`` holds what reading the
     tables found; the settings and indicator tables are still checked so the user sees every
@@ -259,7 +265,7 @@ def _recalculate_savings(
     if request.national:
         return _recalculate_national(tables, indicators, request)
     trend: list[pd.DataFrame] = []
-    lines = _savings_lines(tables, indicators, request, trend=trend)
+    lines = _savings_lines(tables, indicators, request, trend=trend if development else None)
     if rules:  # say how a derived value was computed, on its line
         how = {name_key(r.indikator): explain_derived(r) for r in rules}
         lines["forklaring"] = [
@@ -309,8 +315,8 @@ def _recalculate_savings(
         ],
     )
     sheets = [sheet]
-    development = trend[0] if trend else pd.DataFrame(columns=["aar"])
-    many_years = len(development) > 0 and development["aar"].nunique() > 1
+    over_years = trend[0] if trend else pd.DataFrame(columns=["aar"])
+    many_years = len(over_years) > 0 and over_years["aar"].nunique() > 1
     if many_years or had_development:  # an old Utvikling sheet is emptied, never left stale
         sheets.append(
             OutputSheet(
@@ -324,7 +330,7 @@ def _recalculate_savings(
                 tables=[
                     OutputTable(
                         L.UTVIKLING,
-                        development[[c.name for c in L.UTVIKLING.columns]]
+                        over_years[[c.name for c in L.UTVIKLING.columns]]
                         if many_years
                         else pd.DataFrame(columns=[c.name for c in L.UTVIKLING.columns]),
                     )
