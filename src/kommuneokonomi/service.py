@@ -147,13 +147,14 @@ def _read_all(
 
 
 def recalculate(
-    book: BookReader, *, kommuner_from_data: bool = False, development: bool = True
+    book: BookReader, *, kommuner_from_data: bool = False, extras: bool = True
 ) -> Recalculation:
     """Recalculate a savings or budget workbook (told apart by the tables it holds).
 
     Args:
-        development: compute the Utvikling sheet (the lines over the years); the worksheet
-            function, which returns the savings table only, leaves it out.
+        extras: compute what goes beside the savings table (the Utvikling and Nøkkeltall
+            sheets, the names in tblData nothing reads); the worksheet function, which
+            returns the savings table only, leaves them out.
         book: the workbook, through any adapter (file, live Excel book, worksheet ranges).
         kommuner_from_data: a savings workbook without ``tblKommuner`` compares every
             municipality in tblData as one group (the worksheet function's optional range).
@@ -179,7 +180,7 @@ def recalculate(
             kommuner_from_data=from_data,
             had_key_figures=L.NOKKELTALL.name in book.table_names(),
             had_development=L.UTVIKLING.name in book.table_names(),
-            development=development,
+            extras=extras,
         )
     tables, problems = _read_all(book, L.BUDGET)
     InputErrors.raise_if_any(problems)
@@ -196,7 +197,7 @@ def _recalculate_savings(
     kommuner_from_data: bool = False,
     had_key_figures: bool = False,
     had_development: bool = False,
-    development: bool = True,
+    extras: bool = True,
 ) -> Recalculation:
     """Savings workbook, one municipality or every one. ``problems`` holds what reading the
     tables found; the settings and indicator tables are still checked so the user sees every
@@ -265,7 +266,7 @@ def _recalculate_savings(
     if request.national:
         return _recalculate_national(tables, indicators, request)
     trend: list[pd.DataFrame] = []
-    lines = _savings_lines(tables, indicators, request, trend=trend if development else None)
+    lines = _savings_lines(tables, indicators, request, trend=trend if extras else None)
     if rules:  # say how a derived value was computed, on its line
         how = {name_key(r.indikator): explain_derived(r) for r in rules}
         lines["forklaring"] = [
@@ -277,8 +278,14 @@ def _recalculate_savings(
     data_t = tables[L.DATA.name]
     sectors = sector_totals(lines)
     with _located(_savings_locator(tables, request)):
-        keys = key_figure_table(data_t.frame)
-    unknown, notes = _unknown_in_tables(tables, indicators, request.snitt_vekt)
+        keys = (
+            key_figure_table(data_t.frame)
+            if extras
+            else pd.DataFrame(columns=[c.name for c in L.NOKKELTALL.columns])
+        )
+    unknown, notes = (
+        _unknown_in_tables(tables, indicators, request.snitt_vekt) if extras else ([], [])
+    )
     warnings = [
         f"{navn}: {text}"
         for navn, text in zip(lines["navn"], lines["advarsel"], strict=True)

@@ -885,7 +885,7 @@ def KO_INNSPARINGSTABELL(
     }
     if not _all_blank(kommuner):
         tables[L.KOMMUNER.name] = _raw(kommuner, "kommuner", L.KOMMUNER)
-    result = recalculate(_RangeBook(tables), kommuner_from_data=True, development=False)
+    result = recalculate(_RangeBook(tables), kommuner_from_data=True, extras=False)
     # one municipality: its savings table; 'Alle': the national table, as the button writes
     spec, frame = (
         (L.INNSPARING, result.lines)
