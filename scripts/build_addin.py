@@ -31,6 +31,7 @@ Run::
 from __future__ import annotations
 
 import argparse
+import functools
 import re
 import struct
 import sys
@@ -230,9 +231,11 @@ def _vba_text(text: str) -> str:
     return '"' + " ".join(text.split()).replace('"', '""') + '"'
 
 
+@functools.cache
 def _definitions() -> dict[str, Any]:
     """xlwings' own view of ``kommuneokonomi.udfs``: the generated VBA and, per function,
-    its name, help, category and parameters (from a child process, see _UDF_GENERATOR)."""
+    its name, help, category and parameters (from a child process, see _UDF_GENERATOR; run
+    once per build, for the VBA modules and the Lite files alike)."""
     import json
     import subprocess
 

@@ -488,10 +488,15 @@ def diagnose(
                     "Microsoft Store-Python eller karantene hos antivirus)",
                 )
             )
+    # the same warnings install gives (a network XLSTART, a Store Python)
+    out += [
+        Finding("Installasjon", "ADVARSEL", text)
+        for text in install_warnings(startup_folder=startup_folder, settings=own)
+    ]
     if registry is None:
         out.append(Finding("Retningslinjer", "ADVARSEL", "ikke lest: bare på Windows"))
         return out
-    out += _policies(registry, startup_folder)
+    out += _policies(registry)
     return out
 
 
@@ -503,7 +508,7 @@ def _policy(registry: Registry, name: str) -> object | None:
     return None
 
 
-def _policies(registry: Registry, startup_folder: Path) -> list[Finding]:
+def _policies(registry: Registry) -> list[Finding]:
     out: list[Finding] = []
     trusted_off = _policy(registry, "Trusted Locations\\AllLocationsDisabled")
     warnings = _policy(registry, "VBAWarnings")
@@ -524,15 +529,6 @@ def _policies(registry: Registry, startup_folder: Path) -> list[Finding]:
                 "FEIL",
                 "retningslinjen krever signerte tillegg (RequireAddinSig), og tillegget er "
                 "ikke signert",
-            )
-        )
-    if str(startup_folder).startswith(("\\\\", "//")):
-        out.append(
-            Finding(
-                "Oppstartsmappe",
-                "ADVARSEL",
-                f"{startup_folder} er på et nettverksområde; Office stoler ikke på slike "
-                "plasseringer uten en retningslinje som tillater det",
             )
         )
     for guid, why in _ASR_BLOCKERS.items():

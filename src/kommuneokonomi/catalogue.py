@@ -196,22 +196,7 @@ def rows_for(group: str, years: str, *, catalogue: Catalogue | None = None) -> C
             used_groups.append(line.malgruppe)
         for q in line.kvalitet:
             henting.append([q.tabell, q.innhold, q.indikator, group, years, q.utvalg or None, None])
-            indikatorer.append(
-                [
-                    q.indikator,
-                    q.navn,
-                    line.sektor,
-                    None,
-                    q.beste or None,
-                    None,
-                    None,
-                    None,
-                    "-",
-                    "-",
-                    None,
-                    None,
-                ]
-            )
+            indikatorer.append(_listed(q.indikator, q.navn, line.sektor, None, q.beste or None))
     for group_id in used_groups:
         target = cat.group(group_id)
         henting.append(
@@ -225,20 +210,13 @@ def rows_for(group: str, years: str, *, catalogue: Catalogue | None = None) -> C
                 cat.population_region,
             ]
         )
-        indikatorer.append(
-            [
-                target.id,
-                target.navn,
-                "Befolkning",
-                "personer",
-                None,
-                None,
-                None,
-                None,
-                "-",
-                "-",
-                None,
-                None,
-            ]
-        )
+        indikatorer.append(_listed(target.id, target.navn, "Befolkning", "personer", None))
     return CatalogueRows(henting=henting, avledet=avledet, indikatorer=indikatorer)
+
+
+def _listed(
+    indikator: str, navn: str, sektor: str, enhet: str | None, beste: str | None
+) -> list[object]:
+    """A tblIndikatorer row that only lists a series for its name and unit (``-`` in both
+    references): a target group or a quality indicator, no savings line."""
+    return [indikator, navn, sektor, enhet, beste, None, None, None, "-", "-", None, None]

@@ -190,7 +190,13 @@ def oppsummering(result: Recalculation) -> str:
     return f"Kontrollene er kjørt: {counts}.\n{verdict}\n\nSe arket '{sheet}'."
 
 
-def ny_analyse(book: Any, kind: str = "innsparing", *, replace_others: bool = False) -> bool:
+def ny_analyse(
+    book: Any,
+    kind: str = "innsparing",
+    *,
+    replace_others: bool = False,
+    filled: Callable[[], Any] | None = None,
+) -> bool:
     """Put the blank template of ``kind`` (``innsparing`` or ``budsjett``) into ``book``.
 
     The template's sheets (``Om`` and the input sheets with their empty named tables, number
@@ -200,14 +206,17 @@ def ny_analyse(book: Any, kind: str = "innsparing", *, replace_others: bool = Fa
 
     Args:
         replace_others: delete the sheets the book had before (used for a brand-new book).
+        filled: makes the workbook to write instead of the blank template (the standard
+            analysis); an error it raises is shown like any other.
 
     Returns:
         True if the sheets were added.
     """
 
     def run(live: LiveBook, phase: list[str]) -> bool:
+        workbook = filled() if filled is not None else None
         phase[0] = "skriver"
-        live.write_template(kind, replace_others=replace_others)
+        live.write_template(kind, replace_others=replace_others, workbook=workbook)
         return True
 
     return bool(_guarded(book, run))
@@ -224,16 +233,14 @@ def ny_standardanalyse(
     Returns:
         True if the sheets were added.
     """
+    from .workbook.build import analysis_workbook
 
-    def run(live: LiveBook, phase: list[str]) -> bool:
-        from .workbook.build import analysis_workbook
-
-        filled = analysis_workbook(kommune, aar, gruppe)
-        phase[0] = "skriver"
-        live.write_template("innsparing", replace_others=replace_others, workbook=filled)
-        return True
-
-    return bool(_guarded(book, run))
+    return ny_analyse(
+        book,
+        "innsparing",
+        replace_others=replace_others,
+        filled=lambda: analysis_workbook(kommune, aar, gruppe),
+    )
 
 
 def hent_kostra(book: Any, **options: Any) -> HentResult | None:

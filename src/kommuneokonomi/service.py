@@ -44,7 +44,9 @@ from .engine.savings import (
     listed_series,
     savings_table,
     sector_totals,
+    series_read,
 )
+from .engine.trend import TREND_COLUMNS, trend_table
 from .engine.values import clean_data
 from .errors import (
     InputError,
@@ -322,8 +324,8 @@ def _recalculate_savings(
         ],
     )
     sheets = [sheet]
-    over_years = trend[0] if trend else pd.DataFrame(columns=["aar"])
-    many_years = len(over_years) > 0 and over_years["aar"].nunique() > 1
+    over_years = trend[0] if trend else pd.DataFrame(columns=list(TREND_COLUMNS))
+    many_years = over_years["aar"].nunique() > 1
     if many_years or had_development:  # an old Utvikling sheet is emptied, never left stale
         sheets.append(
             OutputSheet(
@@ -337,9 +339,9 @@ def _recalculate_savings(
                 tables=[
                     OutputTable(
                         L.UTVIKLING,
-                        over_years[[c.name for c in L.UTVIKLING.columns]]
-                        if many_years
-                        else pd.DataFrame(columns=[c.name for c in L.UTVIKLING.columns]),
+                        over_years[[c.name for c in L.UTVIKLING.columns]].iloc[
+                            : len(over_years) if many_years else 0
+                        ],
                     )
                 ],
             )
@@ -453,44 +455,48 @@ def _with_quality(
 ) -> list[str]:
     """Each line's Forklaring with its quality or coverage indicators (tblIndikatorer's
     ``Kvalitet``) after it: the own value and the plain mean of the others in the group, in
-    the year compared, and which way is better. A cheap reference may be a poor one."""
+    the year compared (the trend's figures for that year), and which way is better. A cheap
+    reference may be a poor one."""
     frame = tables[L.INDIKATORER.name].frame
-    if not _quality_ids(frame):
+    if "kvalitet" not in frame:
+        return list(lines["forklaring"])
+    wanted = {
+        name_key(i): _ids(t)
+        for i, t in zip(frame["indikator"], frame["kvalitet"], strict=True)
+        if i
+    }
+    quality = list(dict.fromkeys(q for qs in wanted.values() for q in qs))
+    if not quality:
         return list(lines["forklaring"])
     rows = {name_key(r.get("indikator")): r for r in frame.to_dict("records")}
-    wanted = {
-        name_key(ind): _quality_ids(pd.DataFrame({"kvalitet": [text]}))
-        for ind, text in zip(frame["indikator"], frame["kvalitet"], strict=True)
-        if ind
-    }
-    keys = {name_key(q) for qs in wanted.values() for q in qs}
     data = tables[L.DATA.name].frame
+    keys = {name_key(q) for q in quality}
     codes, uniques = pd.factorize(data["indikator"].to_numpy(dtype=object))
     keep = np.isin(codes, [i for i, u in enumerate(uniques) if name_key(u) in keys])
-    values = clean_data(data[keep])  # every value of tblData was checked by the analysis
-    values = values[values["aar"] == config.aar]
-    by_key = {
-        (name_key(k), name_key(i)): float(v)
-        for k, i, v in zip(values["kommune"], values["indikator"], values["verdi"], strict=True)
+    # every value of tblData was checked by the analysis; these are read once more, cleaned
+    trend = trend_table(
+        clean_data(data[keep]),
+        [(q, str(rows.get(name_key(q), {}).get("navn") or q)) for q in quality],
+        config.egen_kommune,
+        config.kommuner,
+    )
+    this_year = {
+        name_key(r["indikator"]): r for r in trend[trend["aar"] == config.aar].to_dict("records")
     }
-    own = name_key(config.egen_kommune)
-    others = [name_key(k) for k in config.kommuner if name_key(k) != own]
     out = []
     for ind, text in zip(lines["indikator"], lines["forklaring"], strict=True):
         parts = []
         for q in wanted.get(name_key(ind), []):
             row = rows.get(name_key(q), {})
-            navn = str(row.get("navn") or q)
-            mine = by_key.get((own, name_key(q)), math.nan)
-            peers = [by_key.get((k, name_key(q)), math.nan) for k in others]
-            valued = [v for v in peers if not math.isnan(v)]
-            mean = sum(valued) / len(valued) if valued else math.nan
+            found = this_year.get(name_key(q), {})
+            mine = float(found.get("egen_verdi", math.nan))
             better = {"høy": "høyere er bedre", "lav": "lavere er bedre"}.get(
                 str(row.get("beste") or "").strip().casefold(), ""
             )
             shown = "mangler verdi" if math.isnan(mine) else number(mine)
             parts.append(
-                f"{navn}: {shown} (snitt for de andre i gruppen {number(mean)}"
+                f"{row.get('navn') or q}: {shown} (snitt for de andre i gruppen "
+                f"{number(float(found.get('snitt_andre', math.nan)))}"
                 + (f"; {better}" if better else "")
                 + ")"
             )
@@ -591,17 +597,14 @@ def _unknown_in_tables(
     )
 
 
+def _ids(text: object) -> list[str]:
+    """Series ids in one cell, separated by semicolons (``Kvalitet``)."""
+    return [q.strip() for q in str(text or "").split(";") if q.strip()]
+
+
 def _quality_ids(frame: pd.DataFrame) -> list[str]:
     """The series tblIndikatorer's ``Kvalitet`` column names (shown beside a line's cost)."""
-    if "kvalitet" not in frame:
-        return []
-    return [
-        q.strip()
-        for text in frame["kvalitet"]
-        if text not in (None, "")
-        for q in str(text).split(";")
-        if q.strip()
-    ]
+    return [q for text in frame.get("kvalitet", ()) for q in _ids(text)]
 
 
 def _unknown_in_data(
@@ -628,12 +631,9 @@ def _unknown_in_data(
     series = {
         name_key(x): x
         for x in (
-            *(s.indikator for s in indicators),
-            *(s.volum for s in indicators),
-            *(s.behov for s in indicators if s.behov),
+            *series_read(indicators, weight),
             *KEY_INDICATORS,
             *listed,
-            *([weight] if weight else []),
         )
     }
     warnings: list[str] = []
@@ -691,12 +691,7 @@ def _recalculate_national(
         frame = clean_data(
             data.frame,
             kommuner=list(request.grupper),
-            indikatorer=[
-                *(s.indikator for s in indicators),
-                *(s.volum for s in indicators),
-                *(s.behov for s in indicators if s.behov),
-                *([request.snitt_vekt] if request.snitt_vekt else []),
-            ],
+            indikatorer=series_read(indicators, request.snitt_vekt),
         )[["kommune", "aar", "indikator", "verdi"]]
     problems: list[KommuneokonomiError] = []
     known = set(frame["indikator"].unique())

@@ -59,6 +59,7 @@ __all__ = [
     "saving_kr",
     "savings_table",
     "sector_totals",
+    "series_read",
 ]
 
 Method = Literal["absolutt", "relativ"]
@@ -349,6 +350,17 @@ def _listed_only(row: Mapping[Hashable, Any]) -> bool:
     )
 
 
+def series_read(indicators: Sequence[IndicatorSpec], weight: str | None = None) -> list[str]:
+    """Every series the lines read from the data: their values, volumes and need indices,
+    and the mean's weight."""
+    return [
+        *(s.indikator for s in indicators),
+        *(s.volum for s in indicators),
+        *(s.behov for s in indicators if s.behov),
+        *([weight] if weight else []),
+    ]
+
+
 def listed_series(frame: pd.DataFrame) -> list[str]:
     """The indicator ids of rows that only list a series (both references ``-``)."""
     return [
@@ -391,12 +403,7 @@ def savings_table(
     clean = clean_data(
         data,
         kommuner=[settings.egen_kommune, *group],
-        indikatorer=[
-            *(s.indikator for s in indicators),
-            *(s.volum for s in indicators),
-            *(s.behov for s in indicators if s.behov),
-            *([settings.snitt_vekt] if settings.snitt_vekt else []),
-        ],
+        indikatorer=series_read(indicators, settings.snitt_vekt),
     )
     InputErrors.raise_if_any(_check_settings(clean, settings, group))
 

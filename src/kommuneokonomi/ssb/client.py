@@ -457,4 +457,6 @@ def _http_error(
             f"SSB-tjenesten svarte med en feil (HTTP {status}{said}). Prøv igjen senere, eller "
             f"bruk --offline for tall som er hentet før. Adresse: {url}"
         )
-    return FetchError(message, code="ssb_http")
+    error = FetchError(message, code="ssb_http")
+    error.status = status
+    return error

@@ -18,3 +18,7 @@ class FetchError(KommuneokonomiError):
     ``ssb_for_stor`` (a request cannot be split under the limits), ``mangler_i_cache``
     (offline and not cached), ``ugyldig_cache`` (a cache file cannot be read).
     """
+
+    #: The HTTP status SSB answered with, for an HTTP error (None otherwise): callers tell an
+    #: unknown table (404) from other failures by it, not by the message's wording.
+    status: int | None = None

@@ -650,10 +650,10 @@ def _check_codes(
                 client=client,
                 cache=cache,
                 offline=offline,
-                now=(lambda: now) if now else None,
+                now=now,
             )
         except FetchError as exc:
-            if "HTTP 404" not in exc.message:
+            if exc.status != 404:
                 raise
             problems += [
                 InputError(

@@ -39,9 +39,6 @@ class Variable:
     codes: tuple[str, ...]
     labels: tuple[str, ...]
 
-    def label_of(self, code: str) -> str:
-        return dict(zip(self.codes, self.labels, strict=True)).get(code, "")
-
     def listed(self, limit: int | None = SHOWN_CODES) -> str:
         """``KOSbelop0000 (Beløp (1000 kr)), ...`` with at most ``limit`` codes."""
         shown = list(zip(self.codes, self.labels, strict=True))
@@ -113,7 +110,7 @@ def load(
     client: PxWebClient | None,
     cache: ResponseCache | None,
     offline: bool = False,
-    now: Callable[[], dt.datetime] | None = None,
+    now: dt.datetime | None = None,
 ) -> TableMeta | None:
     """The table's metadata: fetched and cached, or offline from the cache.
 
@@ -131,7 +128,7 @@ def load(
     response = client.get(query)
     meta = parse_metadata(response.body, table)  # validated before it is cached
     if cache is not None:
-        when = now() if now else dt.datetime.now().astimezone().replace(microsecond=0)
+        when = now or dt.datetime.now().astimezone().replace(microsecond=0)
         cache.put(query, response, when)
     return meta
 
@@ -230,9 +227,9 @@ def describe(meta: TableMeta, *, all_codes: bool = False) -> str:
     lines = [f"Tabell {meta.table}: {meta.title}".rstrip(": "), ""]
     for variable in meta.variables:
         lines.append(f"{variable.id} ({variable.label}), {len(variable.codes)} verdier:")
-        shown = variable.codes if all_codes else variable.codes[:SHOWN_CODES]
-        for code in shown:
-            label = variable.label_of(code)
+        pairs = list(zip(variable.codes, variable.labels, strict=True))
+        shown = pairs if all_codes else pairs[:SHOWN_CODES]
+        for code, label in shown:
             lines.append(f"  {code:<16} {label}" if label and label != code else f"  {code}")
         if len(shown) < len(variable.codes):
             lines.append(f"  ... og {len(variable.codes) - len(shown)} til (--alle viser alle)")

@@ -723,7 +723,7 @@ def analysis_workbook(kommune: str, aar: int, gruppe: str) -> Workbook:
                 "skriv en gruppe: ASSS, eller kommuner skilt med semikolon", code="ukjent_gruppe"
             )
         label = "Sammenligningsgruppe"
-        group = [(shown(one(n), n), one(n)) for n in names]
+        group = [(shown(m, n), m) for n in names for m in [one(n)]]
     if all(m.key != own.key for _, m in group):
         group.insert(0, (shown(own, kommune), own))
     own_name = next(name for name, m in group if m.key == own.key)
