@@ -24,11 +24,33 @@ def KO_ARLIG_VEKST(rater):
 
 
 @func(category='Kommuneøkonomi')
+@arg('laan', doc='Lånebeløpet (>= 0).')
+@arg('avdragstid', doc='Avdragstiden i hele år (serielån: like avdrag).')
+@arg('rente', doc='Renten per år, f.eks. 2,5 %.')
+@arg('opptaksaar', doc='Året lånet tas opp; første avdrag året etter.')
+@arg('til_aar', doc='Valgfri. Siste år i planen. Standard: året lånet er nedbetalt.')
+def KO_AVDRAGSPLAN(laan, avdragstid, rente, opptaksaar, til_aar=None):
+    'Avdragsplanen for et serielån som matrise med overskrifter (År, Avdrag, Renter, Restgjeld): like avdrag fra året etter opptak, renter av gjelden ved årets start.'
+    return udfs.KO_AVDRAGSPLAN(laan, avdragstid, rente, opptaksaar, til_aar)
+
+
+@func(category='Kommuneøkonomi')
 @arg('utgift_per_innbygger', doc='Utgift (kostnad) i kr per innbygger.')
 @arg('utgiftsbehov_indeks', doc='Utgiftsbehovsindeksen fra inntektssystemet, 1 = landsgjennomsnittet, større enn 0.')
 def KO_BEHOVSKORRIGERT(utgift_per_innbygger, utgiftsbehov_indeks):
     'Behovskorrigert utgift per innbygger: utgiften delt på utgiftsbehovsindeksen (1 = landsgjennomsnittet).'
     return udfs.KO_BEHOVSKORRIGERT(utgift_per_innbygger, utgiftsbehov_indeks)
+
+
+@func(category='Kommuneøkonomi')
+@arg('satser', doc='Kostnad i kr per innbygger for hver aldersgruppe i sektoren (én celle per gruppe).')
+@arg('antall_basis', doc='Innbyggere i hver aldersgruppe i basisåret, i samme rekkefølge som satsene.')
+@arg('antall_aar', doc='Innbyggere i hver aldersgruppe i året det beregnes for, samme rekkefølge.')
+@arg('andel', doc='Valgfri. Andelen av årets endring som slår inn samme budsjettår (5/12 for et barnehageår fra august); resten kommer året etter. Standard: 1.')
+@arg('antall_aaret_for', doc='Valgfri, trengs når andelen er under 1: innbyggerne året før året det beregnes for. Standard: basisåret.')
+def KO_DEMOGRAFIKOSTNAD(satser, antall_basis, antall_aar, andel=None, antall_aaret_for=None):
+    'Demografikostnaden for en sektor i kr (TBUs metode): summen over aldersgruppene av sats ganger endringen i antall innbyggere fra basisåret, med dekningsgrad og enhetskostnad holdt fast.'
+    return udfs.KO_DEMOGRAFIKOSTNAD(satser, antall_basis, antall_aar, andel, antall_aaret_for)
 
 
 @func(category='Kommuneøkonomi')

@@ -314,6 +314,7 @@ def lite_files() -> dict[str, str]:
             "openpyxl",
             "defusedxml",
             "xlsxwriter",
+            "scipy",  # the plan workbook's choice of measures (Pyodide ships it)
             "",
         ]
     )

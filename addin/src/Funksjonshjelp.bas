@@ -9,12 +9,30 @@ Public Sub RegistrerFunksjoner()
         Category:="Kommuneøkonomi", _
         ArgumentDescriptions:=Array( _
             "Årlige vekstrater som andeler (2,1 % er 0,021), én per år. Tomme celler hoppes over; KOSTRA-symboler gir feil.")
+    Application.MacroOptions Macro:=tillegg & "KO_AVDRAGSPLAN", _
+        Description:="Avdragsplanen for et serielån som matrise med overskrifter (År, Avdrag, Renter, Restgjeld): like avdrag fra året etter opptak, renter av gjelden ved årets start.", _
+        Category:="Kommuneøkonomi", _
+        ArgumentDescriptions:=Array( _
+            "Lånebeløpet (>= 0).", _
+            "Avdragstiden i hele år (serielån: like avdrag).", _
+            "Renten per år, f.eks. 2,5 %.", _
+            "Året lånet tas opp; første avdrag året etter.", _
+            "Valgfri. Siste år i planen. Standard: året lånet er nedbetalt.")
     Application.MacroOptions Macro:=tillegg & "KO_BEHOVSKORRIGERT", _
         Description:="Behovskorrigert utgift per innbygger: utgiften delt på utgiftsbehovsindeksen (1 = landsgjennomsnittet).", _
         Category:="Kommuneøkonomi", _
         ArgumentDescriptions:=Array( _
             "Utgift (kostnad) i kr per innbygger.", _
             "Utgiftsbehovsindeksen fra inntektssystemet, 1 = landsgjennomsnittet, større enn 0.")
+    Application.MacroOptions Macro:=tillegg & "KO_DEMOGRAFIKOSTNAD", _
+        Description:="Demografikostnaden for en sektor i kr (TBUs metode): summen over aldersgruppene av sats ganger endringen i antall innbyggere fra basisåret, med dekningsgrad og enhetskostnad holdt fast.", _
+        Category:="Kommuneøkonomi", _
+        ArgumentDescriptions:=Array( _
+            "Kostnad i kr per innbygger for hver aldersgruppe i sektoren (én celle per gruppe).", _
+            "Innbyggere i hver aldersgruppe i basisåret, i samme rekkefølge som satsene.", _
+            "Innbyggere i hver aldersgruppe i året det beregnes for, samme rekkefølge.", _
+            "Valgfri. Andelen av årets endring som slår inn samme budsjettår (5/12 for et barnehageår fra august); resten kommer året etter. Standard: 1.", _
+            "Valgfri, trengs når andelen er under 1: innbyggerne året før året det beregnes for. Standard: basisåret.")
     Application.MacroOptions Macro:=tillegg & "KO_INNSPARING", _
         Description:="Innsparingspotensialet ved å nå referansen: avviket x volum x faktor (relativ: avviket delt på egen verdi). Aldri negativt: 0 når egen verdi er like god eller bedre.", _
         Category:="Kommuneøkonomi", _

@@ -46,6 +46,10 @@ Public Sub KnappNyBudsjett(control As IRibbonControl)
     NyAnalyse "budsjett"
 End Sub
 
+Public Sub KnappNyPlan(control As IRibbonControl)
+    NyAnalyse "plan"
+End Sub
+
 Public Sub KnappHentKostra(control As IRibbonControl)
     KjorPython "hent_kostra_knapp()", "Kommuneøkonomi: henter KOSTRA-tall fra SSB ..."
 End Sub
@@ -101,11 +105,11 @@ Public Sub KnappHjelp(control As IRibbonControl)
     Dim tekst As String
     tekst = "Knappene virker på den aktive arbeidsboka:" & vbCrLf & vbCrLf
     tekst = tekst & "• Beregn: leser inndatatabellene, regner ut og skriver resultatarkene " & _
-        "(Innsparing, Nøkkeltall eller Kontroller). Inndataarkene endres aldri." & vbCrLf
-    tekst = tekst & "• Kontroller: som Beregn, og for budsjettet en oppsummering av " & _
+        "(Innsparing, Nøkkeltall, Kontroller eller Plan). Inndataarkene endres aldri." & vbCrLf
+    tekst = tekst & "• Kontroller: som Beregn, og for budsjett og plan en oppsummering av " & _
         "kontrollene (OK, AVVIK, ADVARSEL)." & vbCrLf
-    tekst = tekst & "• Ny analyse: lager en ny arbeidsbok fra malen for innsparingsanalyse " & _
-        "eller budsjettkontroll." & vbCrLf
+    tekst = tekst & "• Ny analyse: lager en ny arbeidsbok fra malen for innsparingsanalyse, " & _
+        "budsjettkontroll eller økonomiplan." & vbCrLf
     tekst = tekst & "• Hent KOSTRA-tall: henter tall fra SSB til tabellen Data." & vbCrLf
     tekst = tekst & "• Importer funksjoner: reparasjon, hvis regnearkfunksjonene KO_... er " & _
         "borte (de følger ellers med tillegget)." & vbCrLf & vbCrLf

@@ -16,6 +16,19 @@ failed:
     KO_ARLIG_VEKST = Err.Description
 End Function
 
+Function KO_AVDRAGSPLAN(laan, avdragstid, rente, opptaksaar, Optional til_aar)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        KO_AVDRAGSPLAN = XLPy.CallUDF("kommuneokonomi.udfs", "KO_AVDRAGSPLAN", Array(laan, avdragstid, rente, opptaksaar, til_aar), ActiveWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        KO_AVDRAGSPLAN = XLPy.CallUDF("kommuneokonomi.udfs", "KO_AVDRAGSPLAN", Array(laan, avdragstid, rente, opptaksaar, til_aar))
+        Exit Function
+    #End If
+failed:
+    KO_AVDRAGSPLAN = Err.Description
+End Function
+
 Function KO_BEHOVSKORRIGERT(utgift_per_innbygger, utgiftsbehov_indeks)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
@@ -27,6 +40,19 @@ Function KO_BEHOVSKORRIGERT(utgift_per_innbygger, utgiftsbehov_indeks)
     #End If
 failed:
     KO_BEHOVSKORRIGERT = Err.Description
+End Function
+
+Function KO_DEMOGRAFIKOSTNAD(satser, antall_basis, antall_aar, Optional andel, Optional antall_aaret_for)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        KO_DEMOGRAFIKOSTNAD = XLPy.CallUDF("kommuneokonomi.udfs", "KO_DEMOGRAFIKOSTNAD", Array(satser, antall_basis, antall_aar, andel, antall_aaret_for), ActiveWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        KO_DEMOGRAFIKOSTNAD = XLPy.CallUDF("kommuneokonomi.udfs", "KO_DEMOGRAFIKOSTNAD", Array(satser, antall_basis, antall_aar, andel, antall_aaret_for))
+        Exit Function
+    #End If
+failed:
+    KO_DEMOGRAFIKOSTNAD = Err.Description
 End Function
 
 Function KO_INNSPARING(egen, referanse, volum, beste, Optional beregning, Optional faktor)

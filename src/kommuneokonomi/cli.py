@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import math
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
@@ -44,6 +45,7 @@ __all__ = ["main"]
 
 SAVINGS_EXAMPLE = "innsparing_trondheim_2007.xlsx"
 BUDGET_EXAMPLE = "budsjett_trondheim_2019.xlsx"
+PLAN_EXAMPLE = "plan_trondheim_2020.xlsx"
 
 
 def _read_csv(folder: str, name: str) -> pd.DataFrame:
@@ -221,8 +223,56 @@ def _cmd_recalc(args: argparse.Namespace) -> int:
     elif result.kind == "innsparing":
         print(_savings_report(result))
     else:
+        if result.kind == "plan":
+            print(_plan_report(result) + "\n")
         print(_checks_report(result))
     return 0
+
+
+def _plan_report(result: Recalculation) -> str:
+    """The plan years (gap before and after the measures, key figures) and the measures."""
+    assert result.plan is not None and result.measures is not None
+    rows = [
+        [
+            str(int(r["aar"])),
+            number(float(r["ubalanse_for"]), 1),
+            number(float(r["tiltak"]), 1),
+            number(float(r["ubalanse_etter"]), 1),
+            number(float(r["netto_driftsresultat"]), 1),
+            "-"
+            if math.isnan(float(r["ndr_andel"]))
+            else f"{number(float(r['ndr_andel']) * 100, 2)} %",
+        ]
+        for r in result.plan.to_dict("records")
+    ]
+    years = text_table(
+        ["År", "Ubalanse før tiltak", "Tiltak", "Ubalanse etter", "Netto driftsresultat", "i %"],
+        rows,
+        align="lrrrrr",
+        title="Økonomiplanen per år",
+    )
+    chosen = result.measures[result.measures["losning"] == "Valgt"]
+    measure_rows = [
+        [
+            str(m["tiltak"]),
+            str(m["varighet"]),
+            str(int(m["prioritet"])),
+            str(int(m["fra_aar"])),
+            number(float(m["belop"]), 1),
+        ]
+        for m in chosen.to_dict("records")
+    ]
+    measures = (
+        text_table(
+            ["Tiltak", "Varighet", "Prioritet", "Fra år", "Beløp per år"],
+            measure_rows,
+            align="lllrr",
+            title="Valgte tiltak (alternativene står på arket Tiltaksvalg)",
+        )
+        if measure_rows
+        else "Ingen tiltak er valgt."
+    )
+    return f"{years}\n\n{measures}"
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -233,6 +283,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if result.kind == "innsparing":
         print(_savings_report(result))
         return 1 if result.warnings else 0  # an ADVARSEL is worth a look before it is sent on
+    if result.kind == "plan":
+        print(_plan_report(result) + "\n")
     print(_checks_report(result))
     return 1 if result.has_deviation or result.warnings else 0
 
@@ -289,6 +341,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     build_all(folder)
     savings, saved_s = _recalc(folder / SAVINGS_EXAMPLE, None)
     budget, saved_b = _recalc(folder / BUDGET_EXAMPLE, None)
+    plan, saved_p = _recalc(folder / PLAN_EXAMPLE, None)
     print(f"kommuneokonomi {__version__}: eksempelarbeidsbøkene er beregnet i {folder}/\n")
     print(f"Innsparingsanalyse: {saved_s}")
     print(
@@ -300,7 +353,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print(_tabell10_comparison(savings))
     print(f"\nBudsjettkontroll: {saved_b}\n")
     print(_checks_report(budget))
-    templates = ", ".join(str(folder / n) for n in ("mal_innsparing.xlsx", "mal_budsjett.xlsx"))
+    print(f"\nØkonomiplan (HØP 2020-2023, delvis illustrative tall): {saved_p}\n")
+    print(_plan_report(plan))
+    print("\n".join(["", *_warnings(plan)]) if plan.warnings else "")
+    templates = ", ".join(
+        str(folder / n) for n in ("mal_innsparing.xlsx", "mal_budsjett.xlsx", "mal_plan.xlsx")
+    )
     print(f"\nMaler for nye analyser: {templates}")
     return 0
 
@@ -486,7 +544,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="lag og beregn eksempelarbeidsbøkene (Trondheim 2007 og budsjettprosessen 2019)",
         description=(
             "Lager eksempel- og malarbeidsbøkene i MAPPE og beregner eksemplene: "
-            "innsparingsanalysen for Trondheim 2007 og budsjettkontrollen for 2019."
+            "innsparingsanalysen for Trondheim 2007, budsjettkontrollen for 2019 og "
+            "økonomiplanen 2020-2023."
         ),
     )
     demo.add_argument(
@@ -502,7 +561,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="lag en tom arbeidsbok fra malen",
         description="Lager en tom arbeidsbok fra malen, med et Om-ark som forklarer bruken.",
     )
-    new.add_argument("type", choices=["innsparing", "budsjett"], help="hvilken mal")
+    new.add_argument(
+        "type",
+        choices=["innsparing", "budsjett", "plan"],
+        help="hvilken mal: innsparing, budsjett (kontroller) eller plan (økonomiplan)",
+    )
     new.add_argument("fil", metavar="FIL", help="den nye filen (.xlsx)")
     new.add_argument("--overskriv", action="store_true", help="erstatt en fil som finnes")
     new.add_argument(

@@ -159,15 +159,15 @@ def beregn(book: Any) -> Recalculation | None:
 def kontroller(book: Any) -> Recalculation | None:
     """Run the checks (the button «Kontroller»).
 
-    A budget workbook is recalculated, its output sheet replaced, and a message box sums up
-    how many checks are OK, AVVIK and ADVARSEL. A savings workbook is recalculated as by
-    :func:`beregn`.
+    A budget or plan workbook is recalculated, its output sheets replaced, and a message box
+    sums up how many checks are OK, AVVIK and ADVARSEL. A savings workbook is recalculated as
+    by :func:`beregn`.
 
     Returns:
         The recalculation, or None after bad input (shown to the user; nothing written).
     """
     result = _guarded(book, _recalc_and_write)
-    if result is not None and result.kind == "budsjett":
+    if result is not None and result.kind in ("budsjett", "plan"):
         _alert(book, oppsummering(result), critical=result.has_deviation)
     return result
 
@@ -177,7 +177,10 @@ def oppsummering(result: Recalculation) -> str:
     n_avvik = sum(c.status == AVVIK for c in result.checks)
     n_adv = sum(c.status == ADVARSEL for c in result.checks)
     n_ok = len(result.checks) - n_avvik - n_adv
-    sheet = result.sheets[0].name if result.sheets else "Kontroller"
+    sheet = next(
+        (s.name for s in result.sheets if any(t.spec.name == "tblKontroller" for t in s.tables)),
+        "Kontroller",
+    )
     counts = f"{n_ok} OK, {n_avvik} AVVIK, {n_adv} ADVARSEL"
     if not result.checks:
         verdict = "Det var ingenting å kontrollere."

@@ -37,6 +37,7 @@ from .engine.derived import DerivedSeries, derive
 from .engine.derived import explain as explain_derived
 from .engine.format import number
 from .engine.keytable import KEY_INDICATORS, key_figure_table
+from .engine.plan import PlanSettings, four_year_plan
 from .engine.savings import (
     IndicatorSpec,
     SavingsSettings,
@@ -84,7 +85,7 @@ class Recalculation:
     """What a recalculation produced.
 
     Attributes:
-        kind: ``innsparing`` or ``budsjett``.
+        kind: ``innsparing``, ``budsjett`` or ``plan``.
         sheets: the output sheets to write.
         checks: the balance checks (budget workbooks).
         sectors: savings per sector with the Sum row (savings workbooks), million kroner.
@@ -103,6 +104,8 @@ class Recalculation:
     warnings: list[str] = field(default_factory=list)
     #: what is worth a line but no stop (a fetched dataset's unused series); on the sheet too
     notes: list[str] = field(default_factory=list)
+    plan: pd.DataFrame | None = None  # per plan year (plan workbooks)
+    measures: pd.DataFrame | None = None  # the measures chosen and the alternatives (plan)
 
     @property
     def has_deviation(self) -> bool:
@@ -165,7 +168,8 @@ def recalculate(
     if kind is None:
         raise LayoutError(
             "arbeidsboken har verken tabellene for innsparingsanalyse (tblData, tblIndikatorer) "
-            "eller for budsjettkontroll (tblBudsjett, tblSummer, ...). Lag en ny med "
+            "eller for budsjettkontroll (tblBudsjett, tblSummer, ...) eller økonomiplan "
+            "(tblRamme, tblTiltaksliste, ...). Lag en ny med "
             "'kommuneokonomi new'.",
             code="ukjent_arbeidsbok",
             location=Location(file=book.name),
@@ -184,6 +188,10 @@ def recalculate(
             had_development=L.UTVIKLING.name in book.table_names(),
             extras=extras,
         )
+    if kind == "plan":
+        tables, problems = _read_all(book, L.PLAN_BOOK)
+        InputErrors.raise_if_any(problems)
+        return _recalculate_plan(tables)
     tables, problems = _read_all(book, L.BUDGET)
     InputErrors.raise_if_any(problems)
     return _recalculate_budget(tables)
@@ -924,25 +932,11 @@ def _recalculate_budget(tables: dict[str, ReadTable]) -> Recalculation:
                     problems += [locate(e, tables, fallback=fallback) for e in errors]
     InputErrors.raise_if_any(problems)
 
-    check_frame = pd.DataFrame(
-        [asdict(c) for c in checks], columns=[c.name for c in L.KONTROLLER.columns]
-    )
     sheet = OutputSheet(
         name="Kontroller",
         title="Kontroller: summer, balanse, finansiering og måltall",
         tables=[
-            OutputTable(
-                L.KONTROLLER,
-                check_frame,
-                _check_formulas(len(check_frame)),
-                # a rule on a share (netto driftsresultat 1,75 %) shows percentages
-                cell_formats={
-                    (i, column): L.PERCENT
-                    for i, check in enumerate(checks)
-                    if check.andel
-                    for column in ("verdi", "forventet", "avvik")
-                },
-            ),
+            _checks_table(L.KONTROLLER, checks),
             OutputTable(
                 L.BALANSE,
                 balance_table[[c.name for c in L.BALANSE.columns]],
@@ -1024,6 +1018,23 @@ def _art_and_sign(table: ReadTable) -> tuple[list[KommuneokonomiError], CheckRes
     )
 
 
+def _checks_table(spec: L.TableSpec, checks: list[CheckResult]) -> OutputTable:
+    """tblKontroller: one row per check, Avvik as a formula; a rule on a share (netto
+    driftsresultat 1,75 %) shows percentages."""
+    frame = pd.DataFrame([asdict(c) for c in checks], columns=[c.name for c in spec.columns])
+    return OutputTable(
+        spec,
+        frame,
+        _check_formulas(len(frame)),
+        cell_formats={
+            (i, column): L.PERCENT
+            for i, check in enumerate(checks)
+            if check.andel
+            for column in ("verdi", "forventet", "avvik")
+        },
+    )
+
+
 def _check_formulas(n: int) -> Callable[[dict[str, Placement]], dict[tuple[int, str], str]]:
     """Avvik = Verdi - Forventet, so the user can trace each deviation."""
 
@@ -1042,5 +1053,241 @@ def _balance_formulas(n: int) -> Callable[[dict[str, Placement]], dict[tuple[int
         return {
             (i, "netto"): f"{me.cell(i, 'utgifter')}+{me.cell(i, 'inntekter')}" for i in range(n)
         }
+
+    return build
+
+
+# --- plan workbook (økonomiplan) --------------------------------------------------------------
+
+#: ``Enhet`` in a plan workbook's settings: kroner per unit.
+_UNITS = {"mill. kr": 1_000_000.0, "mill kr": 1_000_000.0, "1000 kr": 1000.0, "kr": 1.0}
+
+
+def _plan_settings(settings: SettingsTable) -> PlanSettings:
+    """The plan's settings, every problem reported at its cell."""
+    problems: list[KommuneokonomiError] = []
+
+    def whole(key: str, *, default: int | None = None, low: int, high: int) -> int | None:
+        text = settings.get(key)
+        if not text:
+            if default is None:
+                problems.append(
+                    settings.error(key, "må fylles ut (et helt tall)", "mangler_innstilling")
+                )
+            return default
+        try:
+            value = float(text.replace(",", ".").replace(" ", ""))
+            if value != int(value) or not low <= value <= high:
+                raise ValueError
+        except ValueError:
+            problems.append(
+                settings.error(
+                    key, f"'{text}' er ikke et helt tall fra {low} til {high}", "ugyldig_tall"
+                )
+            )
+            return default
+        return int(value)
+
+    def amount(key: str) -> float | None:
+        text = settings.get(key)
+        if not text:
+            return None
+        try:
+            value = float(text.replace(",", ".").replace(" ", "").replace("\u2212", "-"))
+            if not math.isfinite(value):
+                raise ValueError
+        except ValueError:
+            problems.append(settings.error(key, f"'{text}' er ikke et tall", "ugyldig_tall"))
+            return None
+        return value
+
+    base = whole("Budsjettår", low=1900, high=2200)
+    years = whole("Antall planår", default=4, low=1, high=10)
+    unit_text = settings.get("Enhet") or "mill. kr"
+    unit_kr = _UNITS.get(" ".join(unit_text.casefold().split()))
+    if unit_kr is None:
+        problems.append(
+            settings.error(
+                "Enhet", f"'{unit_text}' er ukjent; bruk mill. kr, 1000 kr eller kr", "ugyldig_valg"
+            )
+        )
+    tolerance = amount("Toleranse")
+    if tolerance is not None and tolerance < 0:
+        problems.append(settings.error("Toleranse", "kan ikke være negativ", "ugyldig_toleranse"))
+    depreciation, assets = amount("Avskrivninger"), amount("Avskrivbare anleggsmidler")
+    if assets is not None and assets <= 0:
+        problems.append(
+            settings.error(
+                "Avskrivbare anleggsmidler",
+                "må være over 0 for å beregne minste avdrag (kommuneloven § 14-18)",
+                "ikke_positiv",
+            )
+        )
+    if (depreciation is None) != (assets is None):
+        missing = "Avskrivbare anleggsmidler" if assets is None else "Avskrivninger"
+        problems.append(
+            settings.error(
+                missing,
+                "må fylles ut sammen med "
+                + ("Avskrivninger" if missing != "Avskrivninger" else "Avskrivbare anleggsmidler")
+                + " for å beregne minste avdrag",
+                "mangler_innstilling",
+            )
+        )
+    fund, debt = amount("Disposisjonsfond ved start"), amount("Lånegjeld ved start")
+    if depreciation is not None and debt is None:
+        problems.append(
+            settings.error(
+                "Lånegjeld ved start",
+                "må fylles ut for å beregne minste avdrag",
+                "mangler_innstilling",
+            )
+        )
+    InputErrors.raise_if_any(problems)
+    assert base is not None and years is not None and unit_kr is not None
+    return PlanSettings(
+        base_year=base,
+        years=years,
+        unit_kr=unit_kr,
+        unit=unit_text,
+        fund_start=fund,
+        debt_start=debt,
+        depreciation=depreciation,
+        assets=assets,
+        tolerance=tolerance,
+        alternative=settings.get("Befolkningsalternativ") or None,
+    )
+
+
+def _recalculate_plan(tables: dict[str, ReadTable]) -> Recalculation:
+    """The four-year plan: demography, capital costs, rules, and the measures that close
+    the gap (engine/plan.py); every input problem at its cell."""
+    settings = SettingsTable(tables["tblInnstillinger"])
+    config = _plan_settings(settings)
+    try:
+        result = four_year_plan(
+            frame=tables["tblRamme"].frame,
+            changes=tables["tblPlanendringer"].frame,
+            population=tables["tblBefolkning"].frame,
+            rates=tables["tblSatser"].frame,
+            investments=tables["tblInvesteringer"].frame,
+            interest=tables["tblRenter"].frame,
+            measures=tables["tblTiltaksliste"].frame,
+            rules=tables["tblMaltall"].frame,
+            settings=config,
+        )
+    except KommuneokonomiError as exc:
+        errors = list(exc) if isinstance(exc, InputErrors) else [exc]
+        located = []
+        for e in errors:
+            table = tables.get(e.context.tabell or "")
+            fallback = first_cell(table) if table is not None else settings.where("Budsjettår")
+            located.append(locate(e, tables, fallback=fallback))
+        raise InputErrors(located) from None
+
+    unit = config.unit
+    years = result.years
+    plan_frame = years[[c.name for c in L.PLAN.columns]]
+    n = len(plan_frame)
+    choices = [("Valgt", c) for c in result.solution.chosen] + [
+        (f"Alternativ {k}", c)
+        for k, alt in enumerate(result.solution.alternatives, start=1)
+        for c in alt
+    ]
+    choice_frame = pd.DataFrame(
+        [
+            {
+                "losning": label,
+                "tiltak": c.tiltak,
+                "omrade": c.omrade,
+                "varighet": c.varighet,
+                "prioritet": c.prioritet,
+                "fra_aar": c.start,
+                "belop": c.belop,
+                "konsekvens": c.konsekvens,
+            }
+            for label, c in choices
+        ],
+        columns=[c.name for c in L.TILTAKSVALG.columns],
+    )
+    checks = result.checks
+    own = settings.get("Egen kommune")
+    first, last = config.plan_years[0], config.plan_years[-1]
+    sheets = [
+        OutputSheet(
+            name="Plan",
+            title=f"Økonomiplan {first}-{last}"
+            + (f" for {own}" if own else "")
+            + f" ({unit}, faste {config.base_year}-priser)",
+            tables=[OutputTable(L.PLAN, plan_frame, _plan_formulas(n))],
+            charts=[
+                ChartSpec(
+                    kind="column",
+                    table="tblPlan",
+                    categories="aar",
+                    # three adjacent columns: the live writer charts one block of columns
+                    series=("ubalanse_for", "tiltak", "ubalanse_etter"),
+                    title="Ubalanse per år før og etter tiltak",
+                    y_title=unit,
+                    anchor_column=len(L.PLAN.columns) + 1,
+                )
+            ],
+        ),
+        OutputSheet(
+            name="Demografi",
+            title=f"Demografikostnad per sektor ({unit}, endring fra {config.base_year})",
+            tables=[OutputTable(L.DEMOGRAFI, result.demography)],
+        ),
+        OutputSheet(
+            name="Kapital",
+            title=f"Investeringer, renter og avdrag ({unit})",
+            tables=[OutputTable(L.KAPITAL, result.capital[[c.name for c in L.KAPITAL.columns]])],
+        ),
+        OutputSheet(
+            name="Tiltaksvalg",
+            title="Tiltak som lukker gapet"
+            if result.solution.closes
+            else "Tiltakene lukker ikke gapet: se Kontroller for hva som mangler",
+            tables=[OutputTable(L.TILTAKSVALG, choice_frame)],
+        ),
+        OutputSheet(
+            name="Kontroller",
+            title="Kontroller: balanse, måltall, finansiering og minste avdrag per planår",
+            tables=[_checks_table(L.P_KONTROLLER, checks)],
+        ),
+    ]
+    unbalanced = {
+        c.kontroll.removeprefix("Balanse "): c
+        for c in checks
+        if c.kontroll.startswith("Balanse ") and c.status == AVVIK
+    }
+    warnings = [
+        f"tiltakene lukker ikke gapet i {year}: {c.forklaring}" for year, c in unbalanced.items()
+    ] + [
+        f"tiltakene er ikke nok til å nå måltallene i {t}: det mangler {number(v)} {unit}"
+        for t, v in result.solution.missing.items()
+        if v > 0 and str(t) not in unbalanced
+    ]
+    return Recalculation(
+        kind="plan",
+        sheets=sheets,
+        checks=checks,
+        warnings=warnings,
+        plan=plan_frame,
+        measures=choice_frame,
+    )
+
+
+def _plan_formulas(n: int) -> Callable[[dict[str, Placement]], dict[tuple[int, str], str]]:
+    """Ubalanse før = Ramme + Endringer + Demografi + Kapitalkostnader; etter = før - Tiltak."""
+
+    def build(placed: dict[str, Placement]) -> dict[tuple[int, str], str]:
+        me = placed["tblPlan"]
+        out: dict[tuple[int, str], str] = {}
+        for i in range(n):
+            parts = ("ramme", "endringer", "demografi", "kapitalkostnader")
+            out[(i, "ubalanse_for")] = "+".join(me.cell(i, c) for c in parts)
+            out[(i, "ubalanse_etter")] = f"{me.cell(i, 'ubalanse_for')}-{me.cell(i, 'tiltak')}"
+        return out
 
     return build

@@ -71,6 +71,7 @@ from .engine.keyfigures import (
     net_operating_result_share,
     real_growth,
 )
+from .engine.plan import demographic_cost, serial_loan
 from .engine.references import Reference, mean_reference, nth_best, parse_better
 from .engine.savings import parse_method, saving_kr
 from .engine.values import parse_number
@@ -83,7 +84,9 @@ __all__ = [
     "CATEGORY",
     "FEIL",
     "KO_ARLIG_VEKST",
+    "KO_AVDRAGSPLAN",
     "KO_BEHOVSKORRIGERT",
+    "KO_DEMOGRAFIKOSTNAD",
     "KO_INNSPARING",
     "KO_INNSPARINGSTABELL",
     "KO_KONTROLLSUM",
@@ -776,6 +779,119 @@ def KO_KONTROLLSUM(belop: Range, oppgitt_sum: Cell, toleranse: Cell = None) -> R
     return "OK" if result.ok else f"AVVIK: {_tall(result.avvik)}"
 
 
+# --- the four-year plan ----------------------------------------------------------------------
+
+
+@xw.func(category=CATEGORY)
+@xw.arg(
+    "satser",
+    ndim=2,
+    err_to_str=True,
+    doc="Kostnad i kr per innbygger for hver aldersgruppe i sektoren (én celle per gruppe).",
+)
+@xw.arg(
+    "antall_basis",
+    ndim=2,
+    err_to_str=True,
+    doc="Innbyggere i hver aldersgruppe i basisåret, i samme rekkefølge som satsene.",
+)
+@xw.arg(
+    "antall_aar",
+    ndim=2,
+    err_to_str=True,
+    doc="Innbyggere i hver aldersgruppe i året det beregnes for, samme rekkefølge.",
+)
+@xw.arg(
+    "andel",
+    err_to_str=True,
+    doc="Valgfri. Andelen av årets endring som slår inn samme budsjettår (5/12 for et "
+    "barnehageår fra august); resten kommer året etter. Standard: 1.",
+)
+@xw.arg(
+    "antall_aaret_for",
+    ndim=2,
+    err_to_str=True,
+    doc="Valgfri, trengs når andelen er under 1: innbyggerne året før året det beregnes for. "
+    "Standard: basisåret.",
+)
+@_udf
+def KO_DEMOGRAFIKOSTNAD(
+    satser: Range,
+    antall_basis: Range,
+    antall_aar: Range,
+    andel: Cell = None,
+    antall_aaret_for: Range = None,
+) -> Result:
+    """Demografikostnaden for en sektor i kr (TBUs metode): summen over aldersgruppene av sats
+    ganger endringen i antall innbyggere fra basisåret, med dekningsgrad og enhetskostnad
+    holdt fast."""
+    rates = _series(satser, "satser")
+    base = _series(antall_basis, "antall_basis")
+    now = _series(antall_aar, "antall_aar")
+    before = base if _all_blank(antall_aaret_for) else _series(antall_aaret_for, "antall_aaret_for")
+    if not len(rates) == len(base) == len(now) == len(before):
+        raise InputError(
+            f"områdene har ulik lengde: {len(rates)} satser, {len(base)} i basisåret, "
+            f"{len(now)} i året"
+            + ("" if _all_blank(antall_aaret_for) else f", {len(before)} året før"),
+            code="ulik_lengde",
+        )
+    share = 1.0 if _all_blank(andel) else _number(andel, "andel")
+    groups = [f"gruppe {k + 1}" for k in range(len(rates))]
+    population = pd.DataFrame(
+        [
+            {"aldersgruppe": g, "aar": aar, "antall": n}
+            for g, b, p, q in zip(groups, base, before, now, strict=True)
+            for aar, n in ((2000, b), (2001, p), (2002, q))
+        ]
+    )
+    table = pd.DataFrame(
+        {"sektor": "sektor", "aldersgruppe": groups, "sats": rates, "andel": share}
+    )
+    # stand-in years: 2000 the base year, 2001 the year before the year asked for, 2002 that
+    cost = demographic_cost(population, table, base_year=2000, years=[2001, 2002])
+    return float(cost.loc[cost["aar"] == 2002, "merutgift"].sum())
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("laan", err_to_str=True, doc="Lånebeløpet (>= 0).")
+@xw.arg("avdragstid", err_to_str=True, doc="Avdragstiden i hele år (serielån: like avdrag).")
+@xw.arg("rente", err_to_str=True, doc="Renten per år, f.eks. 2,5 %.")
+@xw.arg("opptaksaar", err_to_str=True, doc="Året lånet tas opp; første avdrag året etter.")
+@xw.arg(
+    "til_aar",
+    err_to_str=True,
+    doc="Valgfri. Siste år i planen. Standard: året lånet er nedbetalt.",
+)
+@_udf
+def KO_AVDRAGSPLAN(
+    laan: Cell, avdragstid: Cell, rente: Cell, opptaksaar: Cell, til_aar: Cell = None
+) -> Result:
+    """Avdragsplanen for et serielån som matrise med overskrifter (År, Avdrag, Renter,
+    Restgjeld): like avdrag fra året etter opptak, renter av gjelden ved årets start."""
+    year = _whole(opptaksaar, "opptaksaar")
+    period = _whole(avdragstid, "avdragstid")
+    if not 1 <= period <= 100:
+        raise InputError(
+            f"avdragstiden {period} år er ikke mellom 1 og 100 år", code="ikke_positiv"
+        )
+    last = year + period if _all_blank(til_aar) else _whole(til_aar, "til_aar")
+    if not year < last <= year + 100:
+        raise InputError(
+            f"til_aar {last} må være etter opptaksåret {year} og høyst 100 år etter",
+            code="ugyldig_aar",
+        )
+    schedule = serial_loan(
+        _number(laan, "laan"),
+        year=year,
+        repayment_years=period,
+        rates=_number(rente, "rente"),
+        last_year=last,
+    )
+    body = [[_out(v) for v in row] for row in schedule.itertuples(index=False)]
+    return [["År", "Avdrag", "Renter", "Restgjeld"], *body]
+
+
 # --- the whole savings table ------------------------------------------------------------------
 
 
@@ -912,5 +1028,7 @@ UDFS: tuple[Callable[..., Result], ...] = (
     KO_KORRIGERT_NDR,
     KO_BEHOVSKORRIGERT,
     KO_KONTROLLSUM,
+    KO_DEMOGRAFIKOSTNAD,
+    KO_AVDRAGSPLAN,
     KO_INNSPARINGSTABELL,
 )

@@ -59,6 +59,7 @@ BUTTONS = {
     "Innsparingsanalyse",
     "Standardanalyse (KOSTRA) ...",
     "Budsjettkontroll",
+    "Økonomiplan (HØP)",
     "Importer funksjoner",
     "Hjelp",
     "Hent KOSTRA-tall",
@@ -502,7 +503,7 @@ def test_own_vba_calls_only_the_expected_python() -> None:
     assert prefix.group(1) == "import kommuneokonomi.macros as m; m."
     called = set(re.findall(r'KjorPython "(\w+)\(', code))
     assert called == MACROS
-    assert set(re.findall(r'NyAnalyse "(\w+)"', code)) == {"innsparing", "budsjett"}
+    assert set(re.findall(r'NyAnalyse "(\w+)"', code)) == {"innsparing", "budsjett", "plan"}
     assert _code_lines(code).count("RunPython ") == 1  # only through KjorPython
 
 

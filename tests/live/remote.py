@@ -315,9 +315,9 @@ def _add_chart(wb: Workbook, a: dict[str, Any], out: Applied) -> None:
     ]
     assert plot_by == "Columns" and anchor, a
     chart: BarChart | LineChart
-    if chart_type == "BarClustered":
+    if chart_type in ("BarClustered", "ColumnClustered"):
         chart = BarChart()
-        chart.type = "bar"
+        chart.type = "bar" if chart_type == "BarClustered" else "col"
     elif chart_type == "Line":
         chart = LineChart()
     else:

@@ -30,6 +30,7 @@ from kommuneokonomi.service import recalculate
 from kommuneokonomi.workbook import layout as L
 from kommuneokonomi.workbook.build import (
     BUDGET_EXAMPLE,
+    PLAN_EXAMPLE,
     SAVINGS_EXAMPLE,
     build_all,
     template,
@@ -57,6 +58,7 @@ from .remote import (
 
 SAVINGS_TABLES = ("tblInnsparing", "tblInnsparingSektor")
 BUDGET_TABLES = ("tblKontroller", "tblBalanse", "tblSammenligningSnitt")
+PLAN_TABLES = ("tblPlan", "tblDemografi", "tblKapital", "tblTiltaksvalg", "tblKontroller")
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +66,11 @@ def books(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The example workbooks and their headless recalculation (``kommuneokonomi recalc``)."""
     folder = tmp_path_factory.mktemp("books")
     build_all(folder)
-    paths = {"innsparing": folder / SAVINGS_EXAMPLE, "budsjett": folder / BUDGET_EXAMPLE}
+    paths = {
+        "innsparing": folder / SAVINGS_EXAMPLE,
+        "budsjett": folder / BUDGET_EXAMPLE,
+        "plan": folder / PLAN_EXAMPLE,
+    }
     for kind, path in list(paths.items()):
         out = folder / f"headless_{path.name}"
         assert main(["recalc", str(path), "-o", str(out)]) == 0
@@ -209,11 +215,39 @@ def test_beregn_on_the_budget_book_equals_kommuneokonomi_recalc(
     assert _charts(tmp_path / "live.xlsx") == _charts(books["budsjett_headless"])
 
 
+def test_kontroller_on_the_plan_book_equals_kommuneokonomi_recalc(
+    books: dict[str, Path], tmp_path: Path, remote: None
+) -> None:
+    """The plan workbook (issue 15) through the button: the same five output tables, the gap
+    chart, and a message box summing up the checks on the sheet Kontroller."""
+    result, _, applied = _run(macros.kontroller, books["plan"], tmp_path / "plan.xlsx")
+    assert result is not None and result.kind == "plan" and result.checks
+    _assert_same_tables(books["plan_headless"], tmp_path / "plan.xlsx", PLAN_TABLES)
+    assert _charts(tmp_path / "plan.xlsx") == _charts(books["plan_headless"])
+    (alert,) = applied.alerts
+    assert alert[0].startswith(f"Kontrollene er kjørt: {len(result.checks)} OK, 0 AVVIK")
+    assert "Se arket 'Kontroller'." in alert[0]
+
+
+def test_bad_input_in_the_plan_book_is_shown_with_sheet_and_cell(
+    books: dict[str, Path], tmp_path: Path, remote: None
+) -> None:
+    source = tmp_path / "feil.xlsx"
+    wb = openpyxl.load_workbook(books["plan"])
+    wb["Ramme"]["C2"] = "skole"
+    wb.save(source)
+    result, actions, applied = _run(macros.beregn, source, tmp_path / "out.xlsx")
+    assert result is None
+    assert {a["func"] for a in actions} <= NON_WRITING
+    (alert,) = applied.alerts
+    assert "arket 'Ramme', celle C2" in alert[0] and "ukjent kategori 'skole'" in alert[0]
+
+
 def test_every_output_sheet_matches_headless(
     books: dict[str, Path], tmp_path: Path, remote: None
 ) -> None:
     """Not only the tables the issue names: every output table the service writes."""
-    for kind in ("innsparing", "budsjett"):
+    for kind in ("innsparing", "budsjett", "plan"):
         result, _, _ = _run(macros.beregn, books[kind], tmp_path / f"{kind}.xlsx")
         assert result is not None
         names = tuple(t.spec.name for s in result.sheets for t in s.tables)
@@ -472,6 +506,22 @@ def test_the_runpython_entry_points_use_the_calling_book(
     macros.beregn_knapp()
     apply_actions(actions_of(book), tmp_path / "s.xlsx", source=books["innsparing"])
     _assert_same_tables(books["innsparing_headless"], tmp_path / "s.xlsx", SAVINGS_TABLES)
+
+
+def test_ny_analyse_makes_a_plan_book_that_works(tmp_path: Path, remote: None) -> None:
+    book = open_remote(blank_payload())
+    assert macros.ny_analyse(book, "plan")
+    target = tmp_path / "plan.xlsx"
+    applied = apply_actions(actions_of(book), target)
+    assert not applied.alerts
+    got = openpyxl.load_workbook(target)
+    expected = template("plan")
+    assert got.sheetnames == ["Ark1", *expected.sheetnames]
+    mine, _ = _find(got, "tblMaltall")
+    assert [c.value for c in mine[1]][:3] == ["Måltall", "Grense", "Retning"]
+    assert mine["B1"].value == "Grense"
+    rente, _ = _find(got, "tblRenter")
+    assert rente.title == "Investeringer"
 
 
 def test_ny_analyse_copies_the_template_into_an_empty_book(tmp_path: Path, remote: None) -> None:

@@ -23,17 +23,20 @@ from kommuneokonomi.errors import InputError
 from kommuneokonomi.workbook.build import (
     BUDGET_EXAMPLE,
     BUDGET_TEMPLATE,
+    PLAN_EXAMPLE,
+    PLAN_TEMPLATE,
     SAVINGS_EXAMPLE,
     SAVINGS_TEMPLATE,
     build_all,
     build_budget_workbook,
+    build_plan_workbook,
     build_savings_workbook,
     input_sheets,
     reproducible_bytes,
     template,
 )
 from kommuneokonomi.workbook.files import FileBook
-from kommuneokonomi.workbook.layout import BUDGET, SAVINGS, TableSpec, kind_of_tables
+from kommuneokonomi.workbook.layout import BUDGET, PLAN_BOOK, SAVINGS, TableSpec, kind_of_tables
 from kommuneokonomi.workbook.tables import to_frame
 
 REPO = Path(__file__).resolve().parents[2]
@@ -44,12 +47,16 @@ BUILDERS: dict[str, Callable[[], Workbook]] = {
     BUDGET_EXAMPLE: lambda: build_budget_workbook(example=True),
     SAVINGS_TEMPLATE: lambda: build_savings_workbook(example=False),
     BUDGET_TEMPLATE: lambda: build_budget_workbook(example=False),
+    PLAN_EXAMPLE: lambda: build_plan_workbook(example=True),
+    PLAN_TEMPLATE: lambda: build_plan_workbook(example=False),
 }
 SPECS: dict[str, tuple[TableSpec, ...]] = {
     SAVINGS_EXAMPLE: SAVINGS,
     BUDGET_EXAMPLE: BUDGET,
     SAVINGS_TEMPLATE: SAVINGS,
     BUDGET_TEMPLATE: BUDGET,
+    PLAN_EXAMPLE: PLAN_BOOK,
+    PLAN_TEMPLATE: PLAN_BOOK,
 }
 EXAMPLE_CSV = {
     SAVINGS_EXAMPLE: (
@@ -74,6 +81,20 @@ EXAMPLE_CSV = {
             "tblSammenligning": "sammenligning.csv",
         },
     ),
+    PLAN_EXAMPLE: (
+        "plan2019",
+        {
+            "tblInnstillinger": "innstillinger.csv",
+            "tblRamme": "ramme.csv",
+            "tblPlanendringer": "endringer.csv",
+            "tblBefolkning": "befolkning.csv",
+            "tblSatser": "satser.csv",
+            "tblInvesteringer": "investeringer.csv",
+            "tblRenter": "renter.csv",
+            "tblTiltaksliste": "tiltak.csv",
+            "tblMaltall": "maltall.csv",
+        },
+    ),
 }
 ALL = list(BUILDERS)
 
@@ -87,6 +108,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
         BUDGET_EXAMPLE,
         SAVINGS_TEMPLATE,
         BUDGET_TEMPLATE,
+        PLAN_EXAMPLE,
+        PLAN_TEMPLATE,
     ]
     return folder
 
@@ -198,9 +221,8 @@ def test_sheets_are_om_then_the_input_sheets_in_layout_order(built: Path, name: 
 def test_every_input_table_has_the_contracts_headers_on_its_sheet(built: Path, name: str) -> None:
     wb = openpyxl.load_workbook(built / name)
     specs = SPECS[name]
-    assert kind_of_tables({t for ws in wb.worksheets for t in ws.tables}) == (
-        "innsparing" if specs is SAVINGS else "budsjett"
-    )
+    kinds = {id(SAVINGS): "innsparing", id(BUDGET): "budsjett", id(PLAN_BOOK): "plan"}
+    assert kind_of_tables({t for ws in wb.worksheets for t in ws.tables}) == kinds[id(specs)]
     for spec in specs:
         if spec.output:
             assert all(spec.name not in ws.tables for ws in wb.worksheets)

@@ -37,7 +37,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..errors import InputError
 from .files import write_table
-from .layout import BUDGET, HENTING, SAVINGS, BookKind, Column, TableSpec
+from .layout import BUDGET, HENTING, PLAN_BOOK, SAVINGS, BookKind, Column, TableSpec
 from .tables import column_letter
 
 __all__ = [
@@ -45,10 +45,13 @@ __all__ = [
     "BUDGET_TEMPLATE",
     "CREATOR",
     "FIXED_TIME",
+    "PLAN_EXAMPLE",
+    "PLAN_TEMPLATE",
     "SAVINGS_EXAMPLE",
     "SAVINGS_TEMPLATE",
     "build_all",
     "build_budget_workbook",
+    "build_plan_workbook",
     "build_savings_workbook",
     "input_sheets",
     "reproducible_bytes",
@@ -60,6 +63,8 @@ SAVINGS_EXAMPLE = "innsparing_trondheim_2007.xlsx"
 BUDGET_EXAMPLE = "budsjett_trondheim_2019.xlsx"
 SAVINGS_TEMPLATE = "mal_innsparing.xlsx"
 BUDGET_TEMPLATE = "mal_budsjett.xlsx"
+PLAN_EXAMPLE = "plan_trondheim_2020.xlsx"
+PLAN_TEMPLATE = "mal_plan.xlsx"
 
 #: Document creation/modification time written into every built file.
 FIXED_TIME = dt.datetime(2020, 1, 1, 0, 0, 0)
@@ -180,7 +185,66 @@ _BUDGET = _Book(
     help=_BUDGET_HELP,
 )
 
-_BOOKS: dict[str, _Book] = {"innsparing": _SAVINGS, "budsjett": _BUDGET}
+_PLAN_HELP = {
+    "Egen kommune": "Kommunen planen gjelder (står i overskriften på arket Plan).",
+    "Budsjettår": (
+        "Det vedtatte budsjettåret som planen bygger på (tblRamme); planårene er årene etter. "
+        "Tallene er i faste priser for dette året."
+    ),
+    "Antall planår": "Hvor mange år planen går over (4 i en handlings- og økonomiplan).",
+    "Enhet": "Enheten for alle beløp i arbeidsboken: mill. kr, 1000 kr eller kr.",
+    "Disposisjonsfond ved start": (
+        "Disposisjonsfondet ved utgangen av budsjettåret, i enheten over. Tom: fondet følges ikke."
+    ),
+    "Lånegjeld ved start": (
+        "Netto lånegjeld ved utgangen av budsjettåret. Tom: lånegjelden følges ikke."
+    ),
+    "Avskrivninger": (
+        "Årets avskrivninger i budsjettåret; brukes til minste avdrag etter kommuneloven § 14-18."
+    ),
+    "Avskrivbare anleggsmidler": (
+        "Bokført verdi av avskrivbare anleggsmidler ved utgangen av budsjettåret (§ 14-18)."
+    ),
+    "Toleranse": (
+        "Største ubalanse som regnes som balanse, i enheten over (0,05 er halvparten av siste "
+        "desimal når beløpene har én desimal)."
+    ),
+    "Befolkningsalternativ": (
+        "Hvilket alternativ i tblBefolkning som brukes (f.eks. hoved, lav, høy). Tom: alle rader."
+    ),
+}
+
+_PLAN = _Book(
+    kind="plan",
+    specs=PLAN_BOOK,
+    folder="plan2019",
+    files={
+        "tblInnstillinger": ("innstillinger.csv",),
+        "tblRamme": ("ramme.csv",),
+        "tblPlanendringer": ("endringer.csv",),
+        "tblBefolkning": ("befolkning.csv",),
+        "tblSatser": ("satser.csv",),
+        "tblInvesteringer": ("investeringer.csv",),
+        "tblRenter": ("renter.csv",),
+        "tblTiltaksliste": ("tiltak.csv",),
+        "tblMaltall": ("maltall.csv",),
+    },
+    settings=(
+        ("Egen kommune", None),
+        ("Budsjettår", None),
+        ("Antall planår", 4),
+        ("Enhet", "mill. kr"),
+        ("Disposisjonsfond ved start", None),
+        ("Lånegjeld ved start", None),
+        ("Avskrivninger", None),
+        ("Avskrivbare anleggsmidler", None),
+        ("Toleranse", None),
+        ("Befolkningsalternativ", None),
+    ),
+    help=_PLAN_HELP,
+)
+
+_BOOKS: dict[str, _Book] = {"innsparing": _SAVINGS, "budsjett": _BUDGET, "plan": _PLAN}
 
 
 def input_sheets(specs: tuple[TableSpec, ...]) -> list[tuple[str, list[TableSpec]]]:
@@ -351,8 +415,19 @@ def build_budget_workbook(*, example: bool) -> Workbook:
     return _build(_BUDGET, example=example)
 
 
+def build_plan_workbook(*, example: bool) -> Workbook:
+    """The four-year plan workbook (økonomiplan).
+
+    Args:
+        example: fill the input tables with the 2019 slides' figures for HØP 2020-2023 where
+            they exist and clearly labelled illustrative figures where they do not; if False,
+            an empty template.
+    """
+    return _build(_PLAN, example=example)
+
+
 def template(kind: str) -> Workbook:
-    """An empty workbook of ``kind`` ("innsparing" or "budsjett"), for ``kommuneokonomi new``.
+    """An empty workbook of ``kind`` (innsparing, budsjett or plan), for ``kommuneokonomi new``.
 
     Raises:
         InputError: ``kind`` is neither (code ``ukjent_type``).
@@ -360,7 +435,7 @@ def template(kind: str) -> Workbook:
     key = kind.strip().lower()
     if key not in _BOOKS:
         raise InputError(
-            f"ukjent type arbeidsbok '{kind}'; bruk 'innsparing' eller 'budsjett'",
+            f"ukjent type arbeidsbok '{kind}'; bruk 'innsparing', 'budsjett' eller 'plan'",
             code="ukjent_type",
         )
     return _build(_BOOKS[key], example=False)
@@ -372,6 +447,12 @@ def template(kind: str) -> Workbook:
 
 
 def _title(book: _Book, *, example: bool) -> str:
+    if book.kind == "plan":
+        return (
+            "Økonomiplan – eksempel: Trondheim, HØP 2020-2023"
+            if example
+            else "Økonomiplan – tom mal"
+        )
     if book.kind == "innsparing":
         return (
             "Innsparingsanalyse – eksempel: Trondheim 2007"
@@ -418,6 +499,31 @@ def _om_lines(book: _Book, *, example: bool) -> list[tuple[str, str]]:
             ),
             ("blank", ""),
         ]
+    elif example and book.kind == "plan":
+        out += [
+            (
+                "notice",
+                "Rammene, investeringene, rentene, tiltakene og de fleste befolkningstallene er "
+                "ILLUSTRATIVE EKSEMPLER, ikke fra kildene.",
+            ),
+            ("heading", "Kilder"),
+            (
+                "text",
+                "S: lysarkene fra arbeidet med handlings- og økonomiplan (HØP) 2020-2023 for "
+                "Trondheim og Klæbu (2019): færre barn 1-5 år i 2020 og flere fra 2021 "
+                "(«reduksjon 23 mill i budsjett 2020, deretter økning»), sterk vekst i antall "
+                "over 90 år, merforbruk i barnehager, barnevern og BPA, ubalanse i 2020. TBUs og "
+                "KS' satser per innbygger (ASSS 2019, 2018-priser): 372 600 kr for 90 år og over "
+                "og 16 500 kr for 23-29 år.",
+            ),
+            (
+                "text",
+                "Kolonnen Kilde til høyre for tabellene sier hvor hvert tall kommer fra; "
+                "«Illustrativt eksempel, ikke fra kildene» betyr at tallet er laget for "
+                "eksempelets skyld.",
+            ),
+            ("blank", ""),
+        ]
     elif example:
         out += [
             (
@@ -454,7 +560,20 @@ def _om_lines(book: _Book, *, example: bool) -> list[tuple[str, str]]:
         ]
 
     out.append(("heading", "Hva arbeidsboken gjør"))
-    if savings:
+    if book.kind == "plan":
+        out.append(
+            (
+                "text",
+                "Arbeidsboken framskriver økonomiplanen: budsjettåret videreføres i faste priser, "
+                "med kjente endringer, demografikostnaden (befolkning per aldersgruppe ganger "
+                "kostnad per innbygger) og renter og avdrag på nye lån fra investeringsplanen. "
+                "Den viser ubalansen hvert planår, netto driftsresultat, disposisjonsfond og "
+                "lånegjeld, kontrollerer måltallene og minste avdrag, og finner de tiltakene i "
+                "tiltakslisten som lukker gapet med best prioritet, uten at engangsmidler "
+                "dekker varige utgifter. Metoden står i docs/okonomiplan.md.",
+            )
+        )
+    elif savings:
         out.append(
             (
                 "text",
@@ -627,11 +746,11 @@ def save_reproducible(wb: Workbook, path: Path) -> None:
 
 
 def build_all(folder: Path) -> list[Path]:
-    """Build the two examples and the two templates into ``folder`` (created if missing).
+    """Build the examples and the templates into ``folder`` (created if missing).
 
     Returns:
-        The paths written: the savings example, the budget example, then the savings and
-        budget templates.
+        The paths written: the savings example, the budget example, the savings and budget
+        templates, then the plan example and template.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -640,6 +759,8 @@ def build_all(folder: Path) -> list[Path]:
         (BUDGET_EXAMPLE, build_budget_workbook(example=True)),
         (SAVINGS_TEMPLATE, build_savings_workbook(example=False)),
         (BUDGET_TEMPLATE, build_budget_workbook(example=False)),
+        (PLAN_EXAMPLE, build_plan_workbook(example=True)),
+        (PLAN_TEMPLATE, build_plan_workbook(example=False)),
     )
     paths: list[Path] = []
     for name, wb in books:

@@ -877,7 +877,7 @@ def _text(value: str) -> str:
 
 def _render_chart(wb: Any, ws: Any, sheet: str, plan: ChartPlan) -> None:
     spec = plan.spec
-    chart = wb.add_chart({"type": "bar" if spec.kind == "bar" else "line"})
+    chart = wb.add_chart({"type": spec.kind if spec.kind in ("bar", "column") else "line"})
     if spec.kind == "line":
         # straight lines between the points: XlsxWriter leaves <c:smooth> out when off, and
         # LibreOffice then draws a line chart smoothed (dipping below and peaking above the

@@ -11,10 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from ..engine.plan import CATEGORIES as PLAN_CATEGORIES
+
 __all__ = [
     "BUDGET",
     "HENTING",
     "KINDS",
+    "PLAN_BOOK",
     "SAVINGS",
     "BookKind",
     "Column",
@@ -406,7 +409,238 @@ SAMMENLIGNING_SNITT = TableSpec(
 )
 
 
-BookKind = Literal["innsparing", "budsjett"]
+# --- The plan workbook (økonomiplan, HØP) --------------------------------------------------------
+
+P_INNSTILLINGER = TableSpec(
+    "tblInnstillinger",
+    "Innstillinger",
+    INNSTILLINGER.columns,
+    description=(
+        "Innstillinger for planen: budsjettår, antall planår, enhet, startverdier for "
+        "disposisjonsfond, lånegjeld og anleggsmidler, toleranse og befolkningsalternativ."
+    ),
+)
+RAMME = TableSpec(
+    "tblRamme",
+    "Ramme",
+    (
+        _c("Post", "post", width=40),
+        _c("Område", "omrade", width=26),
+        _c(
+            "Kategori",
+            "kategori",
+            width=22,
+            choices=PLAN_CATEGORIES,
+        ),
+        _c("Beløp", "belop", "tall", number_format=NUMBER, width=12),
+    ),
+    description=(
+        "Vedtatt budsjett for budsjettåret per tjenesteområde og de sentrale postene (frie "
+        "inntekter, renter, avdrag, finans, fond): utgifter positive, inntekter negative. "
+        "Videreføres i faste priser i hvert planår."
+    ),
+)
+PLANENDRINGER = TableSpec(
+    "tblPlanendringer",
+    "Endringer",
+    (
+        _c("Endring", "endring", width=44),
+        _c("Område", "omrade", width=26),
+        _c("Kategori", "kategori", required=False, width=22),
+        _c("Fra år", "fra_aar", "heltall", number_format="0", width=8),
+        _c("Beløp", "belop", "tall", number_format=NUMBER, width=12),
+        _c("Varighet", "varighet", width=10, choices=("varig", "engangs")),
+    ),
+    description=(
+        "Vedtatte eller kjente endringer i planperioden (beløp per år, samme fortegn som "
+        "tblRamme): varig gjelder fra året og ut perioden, engangs bare det året."
+    ),
+)
+BEFOLKNING = TableSpec(
+    "tblBefolkning",
+    "Befolkning",
+    (
+        _c("Aldersgruppe", "aldersgruppe", width=18),
+        _c("År", "aar", "heltall", number_format="0", width=8),
+        _c("Antall", "antall", "tall", number_format=WHOLE, width=12),
+        _c("Alternativ", "alternativ", required=False, width=12),
+    ),
+    description=(
+        "Innbyggere per aldersgruppe 1. januar i budsjettåret og hvert planår (f.eks. SSBs "
+        "befolkningsframskriving, hovedalternativet). Alternativ (valgfri): hoved, lav, høy."
+    ),
+)
+SATSER = TableSpec(
+    "tblSatser",
+    "Satser",
+    (
+        _c("Sektor", "sektor", width=26),
+        _c("Aldersgruppe", "aldersgruppe", width=18),
+        _c("Kr per innbygger", "sats", "tall", number_format=WHOLE, width=16),
+        _c(
+            "Andel i budsjettåret",
+            "andel",
+            "tall",
+            required=False,
+            number_format=DECIMALS,
+            width=12,
+        ),
+    ),
+    description=(
+        "Kostnad per innbygger i aldersgruppen for hver sektor (egne KOSTRA-tall eller TBUs "
+        "satser). Andel i budsjettåret (valgfri, 1 om tom): hvor mye av årets endring som "
+        "slår inn samme år, f.eks. 5/12 for barnehage (barnehageåret starter i august)."
+    ),
+)
+INVESTERINGER = TableSpec(
+    "tblInvesteringer",
+    "Investeringer",
+    (
+        _c("Prosjekt", "prosjekt", width=36),
+        _c("År", "aar", "heltall", number_format="0", width=8),
+        _c("Beløp", "belop", "tall", number_format=NUMBER, width=12),
+        _c("Lån", "lan", "tall", required=False, number_format=NUMBER, width=10),
+        _c("Tilskudd", "tilskudd", "tall", required=False, number_format=NUMBER, width=10),
+        _c("Mva-kompensasjon", "mva", "tall", required=False, number_format=NUMBER, width=12),
+        _c("Egne midler", "egne_midler", "tall", required=False, number_format=NUMBER, width=12),
+        _c("Salg", "salg", "tall", required=False, number_format=NUMBER, width=10),
+        _c("Avdragstid", "avdragstid", "heltall", number_format="0", width=11),
+    ),
+    description=(
+        "Investeringsplanen per prosjekt og år med finansiering (lån, tilskudd, "
+        "momskompensasjon, egne midler fra disposisjonsfond, salg) og avdragstid i år "
+        "(også levetiden for avskrivningene)."
+    ),
+)
+RENTER = TableSpec(
+    "tblRenter",
+    "Investeringer",
+    (
+        _c("År", "aar", "heltall", number_format="0", width=8),
+        _c("Rente", "rente", "tall", number_format=PERCENT, width=10),
+    ),
+    description="Lånerenten per planår (skriv 2,5 %).",
+)
+TILTAKSLISTE = TableSpec(
+    "tblTiltaksliste",
+    "Tiltak",
+    (
+        _c("Tiltak", "tiltak", width=40),
+        _c("Område", "omrade", width=24),
+        _c("Fra år", "fra_aar", "heltall", required=False, number_format="0", width=8),
+        _c("Beløp", "belop", "tall", number_format=NUMBER, width=12),
+        _c("Varighet", "varighet", width=10, choices=("varig", "engangs")),
+        _c("Prioritet", "prioritet", "heltall", required=False, number_format="0", width=10),
+        _c("Konsekvens", "konsekvens", required=False, width=50),
+    ),
+    description=(
+        "Mulige tiltak for å lukke gapet: hva tiltaket gir per år (positivt), tidligste år, "
+        "varig eller engangs, og prioritet (1 tas først)."
+    ),
+)
+P_MALTALL = TableSpec(
+    "tblMaltall",
+    "Måltall",
+    (
+        _c("Måltall", "maltall", width=44),
+        _c("Grense", "grense", "tall", number_format=PERCENT, width=10),
+        _c("Retning", "retning", width=10, choices=("minst", "høyst")),
+    ),
+    description=(
+        "Finansielle måltall i % av driftsinntektene (netto driftsresultat, disposisjonsfond, "
+        "lånegjeld, renter og avdrag), kontrollert for hvert planår."
+    ),
+)
+PLAN = TableSpec(
+    "tblPlan",
+    "Plan",
+    (
+        _c("År", "aar", "heltall", number_format="0", width=8),
+        _c("Ramme", "ramme", "tall", number_format=DECIMALS, width=11),
+        _c("Endringer", "endringer", "tall", number_format=DECIMALS, width=11),
+        _c("Demografi", "demografi", "tall", number_format=DECIMALS, width=11),
+        _c("Kapitalkostnader", "kapitalkostnader", "tall", number_format=DECIMALS, width=15),
+        _c("Ubalanse før tiltak", "ubalanse_for", "tall", number_format=DECIMALS, width=14),
+        _c("Tiltak", "tiltak", "tall", number_format=DECIMALS, width=11),
+        _c("Ubalanse etter tiltak", "ubalanse_etter", "tall", number_format=DECIMALS, width=14),
+        _c(
+            "Netto driftsresultat", "netto_driftsresultat", "tall", number_format=DECIMALS, width=14
+        ),
+        _c("Netto driftsresultat i %", "ndr_andel", "tall", number_format=PERCENT, width=14),
+        _c("Disposisjonsfond", "disposisjonsfond", "tall", number_format=DECIMALS, width=15),
+        _c("Lånegjeld", "lanegjeld", "tall", number_format=DECIMALS, width=12),
+        _c("Lånegjeld i %", "gjeld_andel", "tall", number_format=PERCENT, width=12),
+        _c("Renter og avdrag i %", "renter_avdrag_andel", "tall", number_format=PERCENT, width=14),
+    ),
+    output=True,
+    description=(
+        "Hvert planår: ubalansen før og etter tiltak, netto driftsresultat, disposisjonsfond og "
+        "lånegjeld, og nøkkeltallene i % av driftsinntektene."
+    ),
+)
+DEMOGRAFI = TableSpec(
+    "tblDemografi",
+    "Demografi",
+    (
+        _c("Sektor", "sektor", width=26),
+        _c("År", "aar", "heltall", number_format="0", width=8),
+        _c("Merutgift", "merutgift", "tall", number_format=DECIMALS, width=12),
+        _c("Forklaring", "forklaring", width=90),
+    ),
+    output=True,
+    description="Demografikostnaden per sektor og planår (TBUs metode), med utregningen.",
+)
+KAPITAL = TableSpec(
+    "tblKapital",
+    "Kapital",
+    (
+        _c("År", "aar", "heltall", number_format="0", width=8),
+        _c("Investeringer", "investeringer", "tall", number_format=DECIMALS, width=13),
+        _c("Nye lån", "nye_lan", "tall", number_format=DECIMALS, width=11),
+        _c("Avdrag nye lån", "avdrag", "tall", number_format=DECIMALS, width=13),
+        _c("Renter nye lån", "renter", "tall", number_format=DECIMALS, width=13),
+        _c("Avdrag i alt", "avdrag_i_alt", "tall", number_format=DECIMALS, width=12),
+        _c("Minste avdrag", "minste_avdrag", "tall", number_format=DECIMALS, width=13),
+        _c("Lånegjeld", "lanegjeld", "tall", number_format=DECIMALS, width=12),
+        _c("Status", "status", width=10),
+    ),
+    output=True,
+    description=(
+        "Investeringer, nye lån, renter og avdrag per planår, og avdragene mot minste avdrag "
+        "etter kommuneloven § 14-18."
+    ),
+)
+TILTAKSVALG = TableSpec(
+    "tblTiltaksvalg",
+    "Tiltaksvalg",
+    (
+        _c("Løsning", "losning", width=14),
+        _c("Tiltak", "tiltak", width=40),
+        _c("Område", "omrade", width=24),
+        _c("Varighet", "varighet", width=10),
+        _c("Prioritet", "prioritet", "heltall", number_format="0", width=10),
+        _c("Fra år", "fra_aar", "heltall", number_format="0", width=8),
+        _c("Beløp", "belop", "tall", number_format=DECIMALS, width=12),
+        _c("Konsekvens", "konsekvens", width=50),
+    ),
+    output=True,
+    description=(
+        "Tiltakene som lukker gapet (Valgt), og de nærmeste alternativene som også gjør det."
+    ),
+)
+P_KONTROLLER = TableSpec(
+    "tblKontroller",
+    "Kontroller",
+    KONTROLLER.columns,
+    output=True,
+    description=(
+        "Balanse og måltall for hvert planår, finansieringen av investeringene og minste "
+        "avdrag: OK, AVVIK eller ADVARSEL."
+    ),
+)
+
+
+BookKind = Literal["innsparing", "budsjett", "plan"]
 
 SAVINGS: tuple[TableSpec, ...] = (
     INNSTILLINGER,
@@ -430,7 +664,27 @@ BUDGET: tuple[TableSpec, ...] = (
     BALANSE,
     SAMMENLIGNING_SNITT,
 )
-KINDS: dict[BookKind, tuple[TableSpec, ...]] = {"innsparing": SAVINGS, "budsjett": BUDGET}
+PLAN_BOOK: tuple[TableSpec, ...] = (
+    P_INNSTILLINGER,
+    RAMME,
+    PLANENDRINGER,
+    BEFOLKNING,
+    SATSER,
+    INVESTERINGER,
+    RENTER,
+    TILTAKSLISTE,
+    P_MALTALL,
+    PLAN,
+    DEMOGRAFI,
+    KAPITAL,
+    TILTAKSVALG,
+    P_KONTROLLER,
+)
+KINDS: dict[BookKind, tuple[TableSpec, ...]] = {
+    "innsparing": SAVINGS,
+    "budsjett": BUDGET,
+    "plan": PLAN_BOOK,
+}
 
 #: The tables only the tool writes: an existing sheet holding one of them is an output sheet
 #: the tool made (the marker by which a user's own sheet of the same name is told apart).
@@ -439,14 +693,17 @@ OUTPUT_TABLE_NAMES: frozenset[str] = frozenset(
     for spec in (
         *(INNSPARING, INNSPARING_SEKTOR, MERKNADER, INNSPARING_KOMMUNER, NOKKELTALL, UTVIKLING),
         *(KONTROLLER, BALANSE, SAMMENLIGNING_SNITT),
+        *(PLAN, DEMOGRAFI, KAPITAL, TILTAKSVALG),
     )
 )
 
 
 def kind_of_tables(table_names: set[str]) -> BookKind | None:
-    """Tell a savings workbook from a budget workbook by the tables it holds."""
+    """Tell a savings, budget or plan workbook by the tables it holds."""
     if "tblData" in table_names or "tblIndikatorer" in table_names:
         return "innsparing"
+    if "tblRamme" in table_names or "tblTiltaksliste" in table_names:
+        return "plan"
     budget_inputs = {t.name for t in BUDGET if not t.output} - {"tblInnstillinger"}
     if budget_inputs & table_names:
         return "budsjett"

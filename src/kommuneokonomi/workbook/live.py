@@ -85,7 +85,7 @@ __all__ = [
 
 _CHART_WIDTH = round(CHART_WIDTH_CM / 2.54 * 72)  # points
 _CHART_HEIGHT = round(CHART_HEIGHT_CM / 2.54 * 72)
-_CHART_TYPES = {"bar": "bar_clustered", "line": "line"}
+_CHART_TYPES = {"bar": "bar_clustered", "line": "line", "column": "column_clustered"}
 
 # Text Excel would turn into something else when it is written as a value: a formula (=, +, -,
 # @), a number, date, time or percentage ("2004-2007", "1,5", "12.03.2019", "50 %"), a
@@ -218,7 +218,7 @@ class TemplateSheet:
 
 
 def plan_template(kind: str, workbook: Workbook | None = None) -> list[TemplateSheet]:
-    """The sheets of the blank ``kind`` template (``innsparing`` or ``budsjett``), or of
+    """The sheets of the blank ``kind`` template (``innsparing``, ``budsjett``, ``plan``), or of
     ``workbook`` (a template already filled, such as the standard analysis).
 
     Every named table of the layout is written as a table, the optional ones (tblHenting,
@@ -228,7 +228,10 @@ def plan_template(kind: str, workbook: Workbook | None = None) -> list[TemplateS
         InputError: unknown ``kind`` (code ``ukjent_type``).
     """
     wb = template(kind) if workbook is None else workbook
+    # a name used by several kinds (tblMaltall, tblInnstillinger) takes this kind's columns
+    own = KINDS.get(kind.strip().lower(), ())  # type: ignore[call-overload]
     specs = {s.name: s for s in (*(s for ss in KINDS.values() for s in ss), HENTING, AVLEDET)}
+    specs.update({s.name: s for s in own})
     sheets: list[TemplateSheet] = []
     for ws in wb.worksheets:
         assert isinstance(ws, Worksheet)

@@ -131,7 +131,7 @@ class OutputTable:
 class ChartSpec:
     """A native Excel chart over a written table."""
 
-    kind: str  # "bar" (horizontal bars) or "line"
+    kind: str  # "bar" (horizontal bars), "column" (vertical bars) or "line"
     table: str
     categories: str
     series: tuple[str, ...]
