@@ -50,6 +50,10 @@ Public Sub KnappNyPlan(control As IRibbonControl)
     NyAnalyse "plan"
 End Sub
 
+Public Sub KnappLagNotat(control As IRibbonControl)
+    KjorPython "lag_notat_knapp()", "Kommuneøkonomi: skriver notatet ..."
+End Sub
+
 Public Sub KnappHentKostra(control As IRibbonControl)
     KjorPython "hent_kostra_knapp()", "Kommuneøkonomi: henter KOSTRA-tall fra SSB ..."
 End Sub
@@ -110,6 +114,8 @@ Public Sub KnappHjelp(control As IRibbonControl)
         "kontrollene (OK, AVVIK, ADVARSEL)." & vbCrLf
     tekst = tekst & "• Ny analyse: lager en ny arbeidsbok fra malen for innsparingsanalyse, " & _
         "budsjettkontroll eller økonomiplan." & vbCrLf
+    tekst = tekst & "• Lag notat: skriver et notat (Word) fra den beregnede " & _
+        "innsparingsanalysen, ved siden av arbeidsboken." & vbCrLf
     tekst = tekst & "• Hent KOSTRA-tall: henter tall fra SSB til tabellen Data." & vbCrLf
     tekst = tekst & "• Importer funksjoner: reparasjon, hvis regnearkfunksjonene KO_... er " & _
         "borte (de følger ellers med tillegget)." & vbCrLf & vbCrLf

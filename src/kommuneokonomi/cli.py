@@ -369,6 +369,41 @@ def _cmd_hent(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def _cmd_notat(args: argparse.Namespace) -> int:
+    from . import note  # python-docx and matplotlib: only for the note
+
+    path = Path(args.fil)
+    book = CalamineBook(path)
+    result = recalculate(book)
+    content = note.build_note(result, source=path.name, version=__version__)
+    note.check_current(book, result)
+    suffix = {"docx": ".docx", "md": ".md", "txt": ".txt"}[args.format]
+    target = Path(args.utfil) if args.utfil else path.with_name(f"{path.stem}_notat{suffix}")
+    if target.resolve() == path.resolve():
+        raise LayoutError(
+            "notatet kan ikke skrives over arbeidsboken; velg et annet navn med -o",
+            code="fil_finnes",
+            location=Location(file=str(target)),
+        )
+    try:
+        if args.format == "docx":
+            note.to_docx(content, target)
+        else:
+            text = note.to_markdown(content) if args.format == "md" else note.to_text(content)
+            note.write_text(text, target)
+    except OSError as exc:
+        raise write_error(exc, target) from exc
+    print(f"Notat: {target}")
+    if args.format == "docx" and not args.uten_pdf:
+        pdf = note.to_pdf(target, target.with_suffix(".pdf"))
+        print(
+            f"PDF: {pdf}"
+            if pdf
+            else "PDF: ikke laget (LibreOffice er ikke installert); Word-dokumentet er laget"
+        )
+    return 0
+
+
 def _cmd_tabell(args: argparse.Namespace) -> int:
     from .ssb import metadata
     from .ssb.client import PxWebClient
@@ -582,6 +617,34 @@ def build_parser() -> argparse.ArgumentParser:
         help="sammenligningsgruppen: ASSS, eller kommuner skilt med semikolon",
     )
     new.set_defaults(func=_cmd_new)
+    notat = sub.add_parser(
+        "notat",
+        help="skriv et notat (Word, Markdown eller tekst) fra en beregnet innsparingsanalyse",
+        description=(
+            "Lager et notat på norsk fra en beregnet innsparingsanalyse: sammendrag med "
+            "tabell og diagram per sektor, nøkkeltall, én del per sektor med tabell og "
+            "setninger, og metode og kilder. Tallene er de samme som på resultatarkene; er "
+            "arbeidsboken ikke beregnet etter siste endring, stoppes notatet. Ordlyden står i "
+            "setninger.toml i pakken. En PDF lages ved siden av når LibreOffice er installert."
+        ),
+    )
+    notat.add_argument("fil", metavar="FIL", help=_FIL_HELP)
+    notat.add_argument(
+        "-o",
+        "--utfil",
+        metavar="UTFIL",
+        help="notatet (standard: FIL-navn_notat.docx ved siden av arbeidsboken)",
+    )
+    notat.add_argument(
+        "--format",
+        choices=["docx", "md", "txt"],
+        default="docx",
+        help="docx (Word, standard), md (Markdown) eller txt (ren tekst, til e-post)",
+    )
+    notat.add_argument(
+        "--uten-pdf", action="store_true", help="ikke lag PDF ved siden av Word-dokumentet"
+    )
+    notat.set_defaults(func=_cmd_notat)
     _add_hent(sub)
     _add_addin(sub)
     return parser

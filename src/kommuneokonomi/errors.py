@@ -51,6 +51,7 @@ class ErrorCode(StrEnum):
     FOR_STOR = "for_stor"
     FOR_STORT_TALL = "for_stort_tall"
     HAR_TABELLER = "har_tabeller"
+    IKKE_BEREGNET = "ikke_beregnet"  # a note asked of a workbook not recalculated yet
     IKKE_ENKELTVERDI = "ikke_enkeltverdi"
     IKKE_PLASS = "ikke_plass"
     IKKE_POSITIV = "ikke_positiv"
@@ -122,6 +123,7 @@ class ErrorCode(StrEnum):
     UKJENT_RETNING = "ukjent_retning"
     UKJENT_TYPE = "ukjent_type"
     UKJENT_VARIGHET = "ukjent_varighet"
+    UTDATERT = "utdatert"  # output sheets older than the inputs (the note refuses them)
     ULIK_LENGDE = "ulik_lengde"
     UTFIL_ER_MAPPE = "utfil_er_mappe"
 

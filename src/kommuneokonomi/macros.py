@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import __version__
@@ -46,6 +47,8 @@ __all__ = [
     "feilmelding",
     "kontroller",
     "kontroller_knapp",
+    "lag_notat",
+    "lag_notat_knapp",
     "ny_analyse",
     "ny_analyse_knapp",
     "oppsummering",
@@ -170,6 +173,60 @@ def kontroller(book: Any) -> Recalculation | None:
     if result is not None and result.kind in ("budsjett", "plan"):
         _alert(book, oppsummering(result), critical=result.has_deviation)
     return result
+
+
+def lag_notat(book: Any, *, folder: Path | None = None) -> Path | None:
+    """Write the note of a recalculated savings workbook (the button «Lag notat»).
+
+    The note (.docx, and a PDF beside it when LibreOffice is installed) goes next to the
+    workbook's file as ``<navn>_notat.docx``, or into ``folder``. It states the figures of the
+    output sheets; a workbook changed since it was recalculated is refused with a message to
+    press Beregn first (:func:`kommuneokonomi.note.check_current`).
+
+    Returns:
+        The .docx written, or None after a problem (shown to the user; nothing written).
+    """
+
+    def run(live: LiveBook, phase: list[str]) -> Path:
+        from . import note  # python-docx and matplotlib: only for the note
+
+        result = recalculate(live)
+        content = note.build_note(result, source=live.name, version=__version__)
+        note.check_current(live, result)
+        where = folder if folder is not None else _book_folder(book)
+        target = where / f"{Path(live.name).stem}_notat.docx"
+        phase[0] = "skriver"
+        note.to_docx(content, target)
+        note.to_pdf(target, target.with_suffix(".pdf"))
+        return target
+
+    written = _guarded(book, run)
+    if written is not None:
+        pdf = written.with_suffix(".pdf")
+        _alert(
+            book,
+            f"Notatet er laget:\n{written}"
+            + (f"\n{pdf}" if pdf.exists() else "\n(PDF lages når LibreOffice er installert.)"),
+            critical=False,
+        )
+    return written
+
+
+def _book_folder(book: Any) -> Path:
+    """The folder of the workbook's file; an unsaved book has none."""
+    full = Path(str(getattr(book, "fullname", "") or ""))
+    if not full.parent.is_dir() or full.parent == Path("."):
+        raise LayoutError(
+            "arbeidsboken er ikke lagret i en mappe ennå; lagre den først, så legges notatet "
+            "ved siden av",
+            code="mangler_mappe",
+        )
+    return full.parent
+
+
+def lag_notat_knapp() -> None:
+    """RunPython: «Lag notat» for the calling workbook."""
+    lag_notat(_caller())
 
 
 def oppsummering(result: Recalculation) -> str:

@@ -104,6 +104,12 @@ class Recalculation:
     warnings: list[str] = field(default_factory=list)
     #: what is worth a line but no stop (a fetched dataset's unused series); on the sheet too
     notes: list[str] = field(default_factory=list)
+    #: the analysis a savings table answers (own municipality, year, group, references) and
+    #: its lines' indicators, for the note that writes it up (note.py)
+    savings_settings: SavingsSettings | None = None
+    gruppe: str | None = None
+    indicators: list[IndicatorSpec] = field(default_factory=list)
+    method_text: str = ""
     plan: pd.DataFrame | None = None  # per plan year (plan workbooks)
     measures: pd.DataFrame | None = None  # the measures chosen and the alternatives (plan)
 
@@ -376,6 +382,10 @@ def _recalculate_savings(
         key_figures=keys,
         warnings=warnings,
         notes=notes,
+        savings_settings=config,
+        gruppe=request.gruppe,
+        indicators=indicators,
+        method_text=_method_text(request.gruppe, config),
     )
 
 

@@ -56,6 +56,7 @@ REL_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/o
 BUTTONS = {
     "Beregn",
     "Kontroller",
+    "Lag notat",
     "Innsparingsanalyse",
     "Standardanalyse (KOSTRA) ...",
     "Budsjettkontroll",
@@ -71,6 +72,7 @@ MACROS = {
     "ny_analyse_knapp",
     "ny_standardanalyse_knapp",
     "hent_kostra_knapp",
+    "lag_notat_knapp",
 }
 
 

@@ -90,6 +90,7 @@ def test_every_command_is_under_kommuneokonomi() -> None:
         "check",
         "demo",
         "new",
+        "notat",
         "hent",
         "tabell",
         "addin",

@@ -243,6 +243,34 @@ def test_bad_input_in_the_plan_book_is_shown_with_sheet_and_cell(
     assert "arket 'Ramme', celle C2" in alert[0] and "ukjent kategori 'skole'" in alert[0]
 
 
+def test_lag_notat_writes_the_note_of_the_recalculated_book(
+    books: dict[str, Path], tmp_path: Path, remote: None
+) -> None:
+    """«Lag notat» (issue 16) on a recalculated book: the .docx the command line writes, and a
+    message box saying where; on a book not recalculated, a message and no file."""
+    import docx
+
+    book = open_remote(payload(books["innsparing_headless"]))
+    written = macros.lag_notat(book, folder=tmp_path)
+    assert written == tmp_path / f"{books['innsparing_headless'].stem}_notat.docx"
+    assert written.exists()
+    text = "\n".join(p.text for p in docx.Document(str(written)).paragraphs)
+    assert "6,6 prosent høyere enn 3. beste ASSS (Bergen)" in text
+    applied = apply_actions(
+        actions_of(book), tmp_path / "etter.xlsx", source=books["innsparing_headless"]
+    )
+    (alert,) = applied.alerts
+    assert alert[0].startswith("Notatet er laget:") and alert[3] == "info"
+
+    stale = open_remote(payload(books["innsparing"]))
+    assert macros.lag_notat(stale, folder=tmp_path / "ingen") is None
+    (alert,) = apply_actions(
+        actions_of(stale), tmp_path / "x.xlsx", source=books["innsparing"]
+    ).alerts
+    assert "ikke beregnet" in alert[0] and alert[3] == "critical"
+    assert not (tmp_path / "ingen").exists()
+
+
 def test_every_output_sheet_matches_headless(
     books: dict[str, Path], tmp_path: Path, remote: None
 ) -> None:

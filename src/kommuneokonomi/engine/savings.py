@@ -54,6 +54,7 @@ __all__ = [
     "SavingsSettings",
     "indicators_and_problems",
     "indicators_from_frame",
+    "line_reference",
     "listed_series",
     "parse_method",
     "saving_kr",
@@ -229,6 +230,14 @@ class SavingsSettings:
     referanse_2: str = "3. beste"
     snitt: MeanOptions = field(default_factory=MeanOptions)
     snitt_vekt: str | None = None
+
+
+def line_reference(spec: IndicatorSpec, i: int, settings: SavingsSettings) -> ReferenceSpec:
+    """Reference ``i`` (1 or 2) of a line: its own in tblIndikatorer if it sets one, else the
+    setting ``Referanse i``. The one place that decides it (the note's wording uses it too)."""
+    override = spec.referanse_1 if i == 1 else spec.referanse_2
+    default = settings.referanse_1 if i == 1 else settings.referanse_2
+    return ReferenceSpec.parse(override if override is not None else default)
 
 
 def indicators_from_frame(frame: pd.DataFrame) -> list[IndicatorSpec]:
@@ -487,12 +496,9 @@ def _check_weights(
     municipality, not one per indicator, naming the weight's data row where there is one."""
     uses_mean = False
     for spec in indicators:
-        for override, default in (
-            (spec.referanse_1, settings.referanse_1),
-            (spec.referanse_2, settings.referanse_2),
-        ):
+        for i in (1, 2):
             try:
-                kind = ReferenceSpec.parse(override if override is not None else default).kind
+                kind = line_reference(spec, i, settings).kind
             except KommuneokonomiError:
                 continue  # reported by the line itself
             uses_mean = uses_mean or kind == "snitt"
@@ -717,12 +723,9 @@ class _Line:
             )
         if line.problems:
             return line
-        for i, (override, default) in enumerate(
-            ((spec.referanse_1, settings.referanse_1), (spec.referanse_2, settings.referanse_2)),
-            start=1,
-        ):
+        for i in (1, 2):
             try:
-                ref_spec = ReferenceSpec.parse(override if override is not None else default)
+                ref_spec = line_reference(spec, i, settings)
                 if ref_spec.kind == "nte_beste":
                     check_n(ref_spec.n)
                 if ref_spec.kind == "kommune" and name_key(ref_spec.kommune) == name_key(egen):
@@ -738,7 +741,7 @@ class _Line:
                                 rad=spec.rad,
                                 kolonne=f"referanse_{i}",
                             )
-                            if override is not None
+                            if (spec.referanse_1, spec.referanse_2)[i - 1] is not None
                             else replace(line.ctx, kolonne=f"referanse_{i}"),
                         )
                     )
