@@ -375,7 +375,9 @@ def _cmd_notat(args: argparse.Namespace) -> int:
     path = Path(args.fil)
     book = CalamineBook(path)
     result = recalculate(book)
-    content = note.build_note(result, source=path.name, version=__version__)
+    content = note.build_note(
+        result, source=path.name, version=__version__, fetched=note.fetch_dates(book)
+    )
     note.check_current(book, result)
     suffix = {"docx": ".docx", "md": ".md", "txt": ".txt"}[args.format]
     target = Path(args.utfil) if args.utfil else path.with_name(f"{path.stem}_notat{suffix}")

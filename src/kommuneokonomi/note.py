@@ -55,6 +55,7 @@ __all__ = [
     "Table",
     "build_note",
     "check_current",
+    "fetch_dates",
     "load_templates",
     "to_docx",
     "to_markdown",
@@ -598,6 +599,28 @@ def _line_text(
 # --------------------------------------------------------------------------------------------
 # Is the workbook recalculated?
 # --------------------------------------------------------------------------------------------
+
+_FETCHED = re.compile(r"hentet (\d{2})\.(\d{2})\.(\d{4})")
+
+
+def fetch_dates(book: _Reader) -> str | None:
+    """When tblData's figures were fetched from SSB, from the ``Kilde`` column ``hent``
+    writes («..., hentet 03.12.2026 kl. 14:05 ...»): one date, or the first and last; None
+    when no row was fetched."""
+    if L.DATA.name not in book.table_names():
+        return None
+    raw = book.read_table(L.DATA)
+    keys = [str(h or "").strip().casefold() for h in raw.headers]
+    if "kilde" not in keys:
+        return None
+    j = keys.index("kilde")
+    texts = (row[j] for row in raw.rows if len(row) > j)
+    found = (_FETCHED.search(t) for t in texts if isinstance(t, str))
+    days = sorted({dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1))) for m in found if m})
+    if not days:
+        return None
+    first, last = days[0], days[-1]
+    return f"{first:%d.%m.%Y}" if first == last else f"{first:%d.%m.%Y}-{last:%d.%m.%Y}"
 
 
 class _Reader(Protocol):

@@ -25,6 +25,7 @@ from kommuneokonomi.errors import KommuneokonomiError
 from kommuneokonomi.service import recalculate
 from kommuneokonomi.workbook.build import BUDGET_EXAMPLE, SAVINGS_EXAMPLE, build_all
 from kommuneokonomi.workbook.fastread import CalamineBook
+from kommuneokonomi.workbook.tables import RawTable
 
 from ..golden.figures_savings import SECTORS, PrintedSectorSum
 from ..trust.helpers import digest, run_cli
@@ -466,3 +467,33 @@ def test_the_wording_lives_in_the_templates(made: dict[str, Path], tmp_path: Pat
     with pytest.raises(KommuneokonomiError) as info:
         N.load_templates(edited)
     assert info.value.code == "ugyldig_fil"
+
+
+class _FakeBook:
+    """A reader whose tblData carries the Kilde column ``hent`` writes."""
+
+    name = "hentet.xlsx"
+
+    def __init__(self, kilder: list[object]) -> None:
+        self.kilder = kilder
+
+    def table_names(self) -> set[str]:
+        return {"tblData"}
+
+    def read_table(self, spec: object) -> RawTable:
+        rows = [["Trondheim", 2024, "x", 1.0, None, k] for k in self.kilder]
+        headers = ["Kommune", "År", "Indikator", "Verdi", "Merknad", "Kilde"]
+        return RawTable("tblData", "Data", 1, 1, headers, rows)
+
+
+def test_the_stamp_says_when_the_figures_were_fetched(made: dict[str, Path]) -> None:
+    kilde = (
+        "SSB tabell 12362 (KOSbelop0000), KOKkommuneregion0000=5001, hentet {} kl. 14:05 [svar ab]"
+    )
+    book = _FakeBook([kilde.format("03.12.2026"), kilde.format("01.12.2026"), None, 7])
+    assert N.fetch_dates(book) == "01.12.2026-03.12.2026"
+    assert N.fetch_dates(_FakeBook([kilde.format("03.12.2026")])) == "03.12.2026"
+    assert N.fetch_dates(_FakeBook(["Fyllverdi (illustrativ)"])) is None
+    result = recalculate(CalamineBook(made["book"]))
+    text = N.to_text(N.build_note(result, source="x.xlsx", version="0", fetched="03.12.2026"))
+    assert "hentet fra SSBs statistikkbank 03.12.2026" in text
