@@ -18,9 +18,20 @@ import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["Catalogue", "Line", "Quality", "TargetGroup", "load_catalogue", "rows_for"]
+if TYPE_CHECKING:
+    from openpyxl.workbook.workbook import Workbook
+
+__all__ = [
+    "Catalogue",
+    "Line",
+    "Quality",
+    "TargetGroup",
+    "load_catalogue",
+    "rows_for",
+    "standard_workbook",
+]
 
 
 @dataclass(frozen=True)
@@ -220,3 +231,14 @@ def _listed(
     """A tblIndikatorer row that only lists a series for its name and unit (``-`` in both
     references): a target group or a quality indicator, no savings line."""
     return [indikator, navn, sektor, enhet, beste, None, None, None, "-", "-", None, None]
+
+
+def standard_workbook(kommune: str, aar: int, gruppe: str) -> Workbook:
+    """The standard analysis workbook (``new innsparing --kommune --år --gruppe`` and the
+    button «Standardanalyse»): for a KOSTRA group (``EKG12``) its members that year are
+    fetched from SSB's KLASS first (:func:`kommuneokonomi.ssb.klass.kostra_group`)."""
+    from .ssb.klass import kostra_group, normalize_group  # httpx: only for a KOSTRA group
+    from .workbook.build import analysis_workbook
+
+    kostra = kostra_group(gruppe, aar) if normalize_group(gruppe) is not None else None
+    return analysis_workbook(kommune, aar, gruppe, kostra=kostra)

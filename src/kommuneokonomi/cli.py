@@ -312,10 +312,11 @@ def _cmd_new(args: argparse.Namespace) -> int:
             "kommuneokonomi new innsparing FIL --kommune NAVN --år ÅR --gruppe GRUPPE",
             code="ugyldig_valg",
         )
-    from .workbook.build import analysis_workbook, save_reproducible, template  # openpyxl
+    from .catalogue import standard_workbook
+    from .workbook.build import save_reproducible, template  # openpyxl
 
     wb = (
-        analysis_workbook(args.kommune, args.aar, args.gruppe)
+        standard_workbook(args.kommune, args.aar, args.gruppe)
         if args.kommune is not None
         else template(args.type)
     )
@@ -616,7 +617,10 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument(
         "--gruppe",
         metavar="GRUPPE",
-        help="sammenligningsgruppen: ASSS, eller kommuner skilt med semikolon",
+        help=(
+            "sammenligningsgruppen: ASSS, en KOSTRA-gruppe (EKG12; medlemmene hentes fra SSBs "
+            "KLASS for året), eller kommuner skilt med semikolon"
+        ),
     )
     new.set_defaults(func=_cmd_new)
     notat = sub.add_parser(

@@ -295,13 +295,13 @@ def ny_standardanalyse(
     Returns:
         True if the sheets were added.
     """
-    from .workbook.build import analysis_workbook
+    from .catalogue import standard_workbook
 
     return ny_analyse(
         book,
         "innsparing",
         replace_others=replace_others,
-        filled=lambda: analysis_workbook(kommune, aar, gruppe),
+        filled=lambda: standard_workbook(kommune, aar, gruppe),
     )
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import itertools
 import re
 from pathlib import Path
+from typing import ClassVar
 
+import openpyxl
 import pytest
 
 from kommuneokonomi.catalogue import load_catalogue
@@ -222,18 +224,134 @@ def test_no_function_is_counted_twice(analysed: Path) -> None:
     assert "215" in seen and "202" in seen  # SFO and grunnskole, each once
 
 
-def test_a_kostra_group_code_is_refused_in_norwegian(tmp_path: Path) -> None:
+class _FakeKlass:
+    """A local KLASS that answers ``correspondsAt`` (131 -> 112) in KLASS's JSON shape (as
+    SSB's ssb-fagfunksjoner reads it). The membership is CONSTRUCTED for the test, not SSB's:
+    Drammen under its number before 2024 (3005) and Longyearbyen (2111, no municipality of the
+    renumbering table) are there on purpose."""
+
+    ITEMS: ClassVar[list[tuple[str, str, str, str]]] = [
+        ("0301", "Oslo", "EKG13", "KOSTRA-gruppe 13"),
+        ("4601", "Bergen", "EKG12", "KOSTRA-gruppe 12"),
+        ("1103", "Stavanger", "EKG12", "KOSTRA-gruppe 12"),
+        ("4204", "Kristiansand", "EKG12", "KOSTRA-gruppe 12"),
+        ("3005", "Drammen", "EKG12", "KOSTRA-gruppe 12"),
+        ("2111", "Longyearbyen", "EKG12", "KOSTRA-gruppe 12"),
+        ("3401", "Kongsvinger", "EKG07", "KOSTRA-gruppe 7"),
+    ]
+
+    def __init__(self) -> None:
+        import http.server
+        import json
+        import threading
+
+        self.requests: list[str] = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                outer.requests.append(self.path)
+                body = json.dumps(
+                    {
+                        "correspondenceItems": [
+                            {
+                                "sourceCode": a,
+                                "sourceName": b,
+                                "sourceShortName": "",
+                                "targetCode": c,
+                                "targetName": d,
+                                "targetShortName": "",
+                                "validFrom": "2024-01-01",
+                                "validTo": None,
+                            }
+                            for a, b, c, d in outer.ITEMS
+                        ]
+                    }
+                ).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}/api/klass/v1/"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _new(tmp_path: Path, gruppe: str, kommune: str = "Trondheim") -> tuple[int, str, Path]:
+    target = tmp_path / "ny.xlsx"
     run = run_cli(
-        "new",
-        "innsparing",
-        tmp_path / "x.xlsx",
-        "--kommune",
-        "Trondheim",
-        "--år",
-        "2024",
-        "--gruppe",
-        "EKG13",
+        "new", "innsparing", target, "--kommune", kommune, "--år", "2024", "--gruppe", gruppe
     )
-    assert run.code == 2
-    assert "er en KOSTRA-gruppe" in run.err
-    assert not (tmp_path / "x.xlsx").exists()
+    return run.code, run.err, target
+
+
+def test_a_kostra_group_gets_its_members_from_klass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    klass = _FakeKlass()
+    try:
+        monkeypatch.setenv("KOMMUNEOKONOMI_KLASS_URL", klass.url)
+        code, err, target = _new(tmp_path, "ekg 12")
+    finally:
+        klass.close()
+    assert code == 0, err
+    assert klass.requests == [
+        "/api/klass/v1/classifications/131/correspondsAt?targetClassificationId=112&date=2024-01-01"
+    ]
+    wb = openpyxl.load_workbook(target)
+    rows = [[c.value for c in r] for r in wb["Kommuner"].iter_rows(min_row=2)]
+    # the own municipality first (not a member here), then the members; Drammen under today's
+    # number, Longyearbyen (no municipality in the renumbering table) left out
+    assert rows == [
+        ["Trondheim", "5001", "EKG12"],
+        ["Bergen", "4601", "EKG12"],
+        ["Stavanger", "1103", "EKG12"],
+        ["Drammen", "3301", "EKG12"],
+        ["Kristiansand", "4204", "EKG12"],
+    ] or sorted(rows[1:]) == sorted(
+        [
+            ["Bergen", "4601", "EKG12"],
+            ["Stavanger", "1103", "EKG12"],
+            ["Drammen", "3301", "EKG12"],
+            ["Kristiansand", "4204", "EKG12"],
+        ]
+    )
+    settings = {r[0].value: r[1].value for r in wb["Innstillinger"].iter_rows(min_row=2)}
+    assert settings["Sammenligningsgruppe"] == "EKG12"
+
+
+def test_a_kostra_group_without_members_that_year_names_the_groups(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    klass = _FakeKlass()
+    try:
+        monkeypatch.setenv("KOMMUNEOKONOMI_KLASS_URL", klass.url)
+        code, err, target = _new(tmp_path, "EKG16")
+    finally:
+        klass.close()
+    assert code == 2 and not target.exists()
+    assert "EKG16 har ingen kommuner" in err and "EKG07, EKG12, EKG13" in err
+
+
+def test_a_kostra_group_without_klass_says_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("KOMMUNEOKONOMI_KLASS_URL", f"http://127.0.0.1:{port}/")
+    code, err, target = _new(tmp_path, "EKG13")
+    assert code == 2 and not target.exists()
+    assert "fikk ikke kontakt med SSBs KLASS" in err and "semikolon" in err

@@ -30,6 +30,7 @@ import zipfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from openpyxl.styles import Alignment, Font
 from openpyxl.workbook.workbook import Workbook
@@ -38,6 +39,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..errors import InputError
 from .files import write_table
 from .layout import BUDGET, HENTING, PLAN_BOOK, SAVINGS, BookKind, Column, TableSpec
+
+if TYPE_CHECKING:
+    from ..ssb.klass import KostraGroup
 from .tables import column_letter
 
 __all__ = [
@@ -774,11 +778,10 @@ def build_all(folder: Path) -> list[Path]:
 # A standard analysis for one municipality (the catalogue)
 # --------------------------------------------------------------------------------------------
 
-#: A KOSTRA group code (``EKG12``) in ``--gruppe``.
-_KOSTRA_GROUP = re.compile(r"^EKG\d{1,2}$", re.IGNORECASE)
 
-
-def analysis_workbook(kommune: str, aar: int, gruppe: str) -> Workbook:
+def analysis_workbook(
+    kommune: str, aar: int, gruppe: str, *, kostra: KostraGroup | None = None
+) -> Workbook:
     """The savings template filled for ``kommune`` against ``gruppe`` in ``aar`` from the
     standard catalogue (:mod:`kommuneokonomi.catalogue`): tblInnstillinger, tblKommuner,
     tblHenting (the last ten years), tblAvledet and tblIndikatorer. tblData stays empty until
@@ -787,13 +790,17 @@ def analysis_workbook(kommune: str, aar: int, gruppe: str) -> Workbook:
     Args:
         kommune: the own municipality, by name or number.
         aar: the year analysed.
-        gruppe: ``ASSS``, or municipalities separated by semicolons (names or numbers).
+        gruppe: ``ASSS``, a KOSTRA group (``EKG12``), or municipalities separated by
+            semicolons (names or numbers).
+        kostra: the KOSTRA group's members as SSB's KLASS gives them
+            (:func:`kommuneokonomi.ssb.klass.kostra_group`); required for a KOSTRA group.
 
     Raises:
-        InputError: an unknown or ambiguous municipality, a KOSTRA group code (its members
-            are not in the package), a year outside 2015-2100.
+        InputError: an unknown or ambiguous municipality, a KOSTRA group without its
+            members, a year outside 2015-2100.
     """
     from ..catalogue import rows_for  # the catalogue: only for this command
+    from ..ssb.klass import normalize_group
     from ..ssb.regions import Municipality, load_renumbering
     from .layout import AVLEDET, INDIKATORER, INNSTILLINGER, KOMMUNER
 
@@ -826,15 +833,22 @@ def analysis_workbook(kommune: str, aar: int, gruppe: str) -> Workbook:
         return m.name.split(" - ")[0].strip()
 
     own = one(kommune)
-    if _KOSTRA_GROUP.match(gruppe.strip()):
-        raise InputError(
-            f"gruppen '{gruppe}' er en KOSTRA-gruppe; medlemmene følger ikke med pakken ennå. "
-            "Skriv kommunene i gruppen med semikolon (f.eks. «Bodø; Tromsø; Ålesund»), eller "
-            "bruk ASSS",
-            code="ukjent_gruppe",
-        )
     members = renumbering.group(gruppe)
-    if members is not None:
+    if normalize_group(gruppe) is not None:
+        if kostra is None:
+            raise InputError(
+                f"gruppen '{gruppe}' er en KOSTRA-gruppe; medlemmene hentes fra SSBs KLASS "
+                "(kommuneokonomi new ... --gruppe EKG12 gjør det). Uten nett: skriv kommunene "
+                "med semikolon (f.eks. «Bodø; Tromsø; Ålesund»)",
+                code="ukjent_gruppe",
+            )
+        label = kostra.code
+        group: list[tuple[str, Municipality]] = []
+        for number, name in kostra.members:
+            found = renumbering.by_number(number)
+            if found is not None and all(m.key != found.key for _, m in group):
+                group.append((shown(found, name), found))
+    elif members is not None:
         label = gruppe.strip().upper()
         group = [(shown(m), m) for m in members]
     else:
