@@ -253,6 +253,12 @@ def build_note(
     settings = result.savings_settings
     kommune, aar = settings.egen_kommune, settings.aar
     gruppe = result.gruppe or "sammenligningsgruppen"
+    # a short group name (ASSS, EKG12) goes into the words («ASSS-gjennomsnittet»); a list of
+    # municipalities is «sammenligningsgruppen» («gjennomsnittet i sammenligningsgruppen»)
+    named = gruppe.replace(" ", "").isupper()
+    suffix = "" if named else "_gruppe"
+    if not named and gruppe.casefold() == "sammenligningsgruppe":
+        gruppe = "sammenligningsgruppen"
     made = made or dt.datetime.now().astimezone()
     stamp = say(
         "stempel",
@@ -293,7 +299,7 @@ def build_note(
         return out
 
     def ref_text(r: _Ref, group: str = "referanse") -> str:
-        kind = r.spec.kind
+        kind = r.spec.kind + suffix
         return say(
             group,
             kind,
@@ -315,7 +321,7 @@ def build_note(
             labels.append(
                 say(
                     "kolonne",
-                    ref_spec.kind,
+                    ref_spec.kind + suffix,
                     gruppe=gruppe,
                     n=ref_spec.n,
                     kommune=ref_spec.kommune or "",
@@ -508,10 +514,14 @@ def build_note(
 
 
 def _in_sentence(header: str) -> str:
-    """A column header inside a sentence: «Gjennomsnittlig ASSS» -> «gjennomsnittlig ASSS»;
-    a municipality's name keeps its capital."""
+    """A column header inside a sentence: «Gjennomsnittlig ASSS» -> «gjennomsnittlig ASSS»,
+    «Gjennomsnitt» -> «gjennomsnittet»; a municipality's name keeps its capital."""
+    alone = {"Gjennomsnitt": "gjennomsnittet", "Median": "medianen"}
+    if header in alone:
+        return alone[header]
     first = header.split(" ", 1)[0]
-    return header[0].lower() + header[1:] if first in ("Gjennomsnittlig", "Median") else header
+    lowered = ("Gjennomsnittlig", "Median")
+    return header[0].lower() + header[1:] if first in lowered else header
 
 
 def _listed(names: Sequence[str]) -> str:

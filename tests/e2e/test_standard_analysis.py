@@ -355,3 +355,18 @@ def test_a_kostra_group_without_klass_says_what_to_do(
     code, err, target = _new(tmp_path, "EKG13")
     assert code == 2 and not target.exists()
     assert "fikk ikke kontakt med SSBs KLASS" in err and "semikolon" in err
+
+
+def test_the_note_of_a_fetched_standard_analysis(analysed: Path, tmp_path: Path) -> None:
+    """The note (issue 16) from the catalogue's lines as fetched: every sector has its
+    section, the fetch date from tblData's Kilde is in the stamp, the gap in the data is
+    named, and no 'nan' or 'None' slips through."""
+    target = tmp_path / "notat.txt"
+    run = run_cli("notat", analysed, "--format", "txt", "-o", target)
+    assert run.code == 0, run.err
+    text = target.read_text("utf-8")
+    for line in load_catalogue().lines:
+        assert f"\n{line.sektor}\n" in text
+    assert "hentet fra SSBs statistikkbank" in text
+    assert "Ingen linjer er behovskorrigert" in text or "Behovskorrigert" in text
+    assert not re.search(r"\b(nan|NaN|None|inf)\b", text)
