@@ -270,7 +270,7 @@ def build_note(
     )
     note = Note(
         title=say("tittel", "tittel", kommune=kommune, aar=aar, gruppe=gruppe),
-        subtitle=say("tittel", "undertittel", kommune=kommune, aar=aar, gruppe=gruppe),
+        subtitle="",  # below, once the references are known
         stamp=stamp,
     )
     specs = {name_key(s.indikator): s for s in result.indicators}
@@ -336,6 +336,15 @@ def build_note(
     total = sectors[sectors["sektor"] == "Sum"] if len(sectors) else sectors
     all_rows = lines.to_dict("records")
     head_1, head_2 = column_header(1, all_rows), column_header(2, all_rows)
+    note.subtitle = say(
+        "tittel",
+        "undertittel",
+        kommune=kommune,
+        aar=aar,
+        gruppe=gruppe,
+        ref_1=_in_sentence(head_1),
+        ref_2=_in_sentence(head_2),
+    )
     table_no = 1
     note.blocks.append(Heading("Sammendrag"))
     if len(total):
