@@ -236,9 +236,13 @@ def _listed(
 def standard_workbook(kommune: str, aar: int, gruppe: str) -> Workbook:
     """The standard analysis workbook (``new innsparing --kommune --år --gruppe`` and the
     button «Standardanalyse»): for a KOSTRA group (``EKG12``) its members that year are
-    fetched from SSB's KLASS first (:func:`kommuneokonomi.ssb.klass.kostra_group`)."""
-    from .ssb.klass import kostra_group, normalize_group  # httpx: only for a KOSTRA group
+    fetched from SSB's KLASS first (:func:`kommuneokonomi.ssb.klass.kostra_group`); with
+    ``kommune`` ``Alle`` and ``gruppe`` ``EKG`` every municipality is compared with its own
+    KOSTRA group (national mode)."""
+    from .ssb.klass import is_all_groups, kostra_group, kostra_groups, normalize_group
     from .workbook.build import analysis_workbook
 
+    if kommune.strip().casefold() == "alle" and is_all_groups(gruppe):
+        return analysis_workbook(kommune, aar, gruppe, groups=list(kostra_groups(aar).values()))
     kostra = kostra_group(gruppe, aar) if normalize_group(gruppe) is not None else None
     return analysis_workbook(kommune, aar, gruppe, kostra=kostra)

@@ -370,3 +370,38 @@ def test_the_note_of_a_fetched_standard_analysis(analysed: Path, tmp_path: Path)
     assert "hentet fra SSBs statistikkbank" in text
     assert "Ingen linjer er behovskorrigert" in text or "Behovskorrigert" in text
     assert not re.search(r"\b(nan|NaN|None|inf)\b", text)
+
+
+def test_every_municipality_against_its_own_kostra_group(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--kommune Alle --gruppe EKG``: the national analysis, each municipality against its
+    own KOSTRA group that year, all groups fetched from KLASS in one request."""
+    klass = _FakeKlass()
+    try:
+        monkeypatch.setenv("KOMMUNEOKONOMI_KLASS_URL", klass.url)
+        code, err, target = _new(tmp_path, "EKG", kommune="Alle")
+    finally:
+        klass.close()
+    assert code == 0, err
+    assert len(klass.requests) == 1
+    wb = openpyxl.load_workbook(target)
+    rows = [[c.value for c in r] for r in wb["Kommuner"].iter_rows(min_row=2)]
+    assert rows == [
+        ["Kongsvinger", "3401", "EKG07"],
+        ["Stavanger", "1103", "EKG12"],
+        ["Drammen", "3301", "EKG12"],
+        ["Kristiansand", "4204", "EKG12"],
+        ["Bergen", "4601", "EKG12"],
+        ["Oslo", "0301", "EKG13"],
+    ]
+    settings = {r[0].value: r[1].value for r in wb["Innstillinger"].iter_rows(min_row=2)}
+    assert settings["Egen kommune"] == "Alle" and settings["Sammenligningsgruppe"] is None
+    henting = [[c.value for c in r] for r in wb["Henting"].iter_rows(min_row=2)]
+    assert {r[3] for r in henting} == {"EKG07; EKG12; EKG13"}
+
+
+def test_alle_needs_the_kostra_groups(tmp_path: Path) -> None:
+    code, err, target = _new(tmp_path, "ASSS", kommune="Alle")
+    assert code == 2 and not target.exists()
+    assert "sin egen KOSTRA-gruppe" in err and "--gruppe EKG" in err

@@ -25,7 +25,15 @@ import httpx
 from .. import __version__
 from .errors import FetchError
 
-__all__ = ["DEFAULT_KLASS_URL", "ENV_KLASS_URL", "KostraGroup", "kostra_group", "normalize_group"]
+__all__ = [
+    "DEFAULT_KLASS_URL",
+    "ENV_KLASS_URL",
+    "KostraGroup",
+    "is_all_groups",
+    "kostra_group",
+    "kostra_groups",
+    "normalize_group",
+]
 
 DEFAULT_KLASS_URL = "https://data.ssb.no/api/klass/v1/"
 ENV_KLASS_URL = "KOMMUNEOKONOMI_KLASS_URL"
@@ -48,6 +56,15 @@ def normalize_group(text: str) -> str | None:
     return f"EKG{int(m.group(1)):02d}" if m else None
 
 
+#: ``--gruppe`` words that mean "every municipality against its own KOSTRA group".
+_ALL_GROUPS = frozenset({"ekg", "kostra", "kostra-gruppe", "kostra-grupper", "kostragruppe"})
+
+
+def is_all_groups(text: str) -> bool:
+    """Whether ``text`` asks for every KOSTRA group (``EKG``, ``KOSTRA-gruppe``)."""
+    return " ".join(text.split()).casefold() in _ALL_GROUPS
+
+
 def klass_url(explicit: str | None = None) -> str:
     url = (explicit or os.environ.get(ENV_KLASS_URL) or DEFAULT_KLASS_URL).strip()
     if not url.startswith(("http://", "https://")):
@@ -58,25 +75,20 @@ def klass_url(explicit: str | None = None) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def kostra_group(
-    group: str,
+def kostra_groups(
     aar: int,
     *,
     base_url: str | None = None,
     timeout: float = 30.0,
     transport: httpx.BaseTransport | None = None,
-) -> KostraGroup:
-    """The municipalities of KOSTRA group ``group`` in year ``aar`` (the grouping valid on
-    1 January that year).
+) -> dict[str, KostraGroup]:
+    """Every KOSTRA group in year ``aar`` (the grouping valid on 1 January that year), by
+    code, each with its municipalities (number, name) sorted by number.
 
     Raises:
-        FetchError: no connection, timeout, an HTTP error, a response without
-            ``correspondenceItems``, or a group with no municipalities that year (the codes
-            SSB has that year are named).
+        FetchError: no connection, timeout, an HTTP error, or a response without
+            ``correspondenceItems``.
     """
-    code = normalize_group(group)
-    if code is None:
-        raise FetchError(f"'{group}' er ikke en KOSTRA-gruppe (f.eks. EKG12)", code="ukjent_gruppe")
     url = (
         f"{klass_url(base_url)}classifications/131/correspondsAt"
         f"?targetClassificationId=112&date={aar}-01-01"
@@ -94,8 +106,8 @@ def kostra_group(
     except httpx.TransportError as exc:
         raise FetchError(
             f"fikk ikke kontakt med SSBs KLASS ({exc or type(exc).__name__}) for å finne "
-            f"kommunene i {code}. Sjekk nettforbindelsen (eller {ENV_KLASS_URL}), eller skriv "
-            "kommunene i gruppen med semikolon",
+            f"kommunene i KOSTRA-gruppene. Sjekk nettforbindelsen (eller {ENV_KLASS_URL}), eller "
+            "skriv kommunene i gruppen med semikolon",
             code="ssb_utilgjengelig",
         ) from exc
     if response.status_code != 200:
@@ -120,15 +132,40 @@ def kostra_group(
             f"Adresse: {url}",
             code="ssb_ugyldig_svar",
         ) from exc
-    members = tuple(
-        sorted({(number, name) for number, name, target, _ in pairs if target.upper() == code})
-    )
-    if not members:
-        known = sorted({target for *_, target, _ in pairs})
+    names: dict[str, str] = {}
+    members: dict[str, set[tuple[str, str]]] = {}
+    for number, name, target, target_name in pairs:
+        code = target.strip().upper()
+        names.setdefault(code, target_name)
+        members.setdefault(code, set()).add((number, name))
+    return {
+        code: KostraGroup(code=code, name=names[code], members=tuple(sorted(members[code])))
+        for code in sorted(members)
+    }
+
+
+def kostra_group(
+    group: str,
+    aar: int,
+    *,
+    base_url: str | None = None,
+    timeout: float = 30.0,
+    transport: httpx.BaseTransport | None = None,
+) -> KostraGroup:
+    """The municipalities of KOSTRA group ``group`` in year ``aar`` (:func:`kostra_groups`).
+
+    Raises:
+        FetchError: as :func:`kostra_groups`, or a group with no municipalities that year (the
+            codes SSB has that year are named).
+    """
+    code = normalize_group(group)
+    if code is None:
+        raise FetchError(f"'{group}' er ikke en KOSTRA-gruppe (f.eks. EKG12)", code="ukjent_gruppe")
+    groups = kostra_groups(aar, base_url=base_url, timeout=timeout, transport=transport)
+    if code not in groups:
         raise FetchError(
             f"KOSTRA-gruppe {code} har ingen kommuner i SSBs gruppering for {aar}"
-            + (f"; gruppene det året er {', '.join(known)}" if known else ""),
+            + (f"; gruppene det året er {', '.join(groups)}" if groups else ""),
             code="ukjent_gruppe",
         )
-    name = next(target_name for _, _, target, target_name in pairs if target.upper() == code)
-    return KostraGroup(code=code, name=name, members=members)
+    return groups[code]

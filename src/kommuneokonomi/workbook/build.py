@@ -27,6 +27,7 @@ import io
 import math
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -780,7 +781,12 @@ def build_all(folder: Path) -> list[Path]:
 
 
 def analysis_workbook(
-    kommune: str, aar: int, gruppe: str, *, kostra: KostraGroup | None = None
+    kommune: str,
+    aar: int,
+    gruppe: str,
+    *,
+    kostra: KostraGroup | None = None,
+    groups: Sequence[KostraGroup] | None = None,
 ) -> Workbook:
     """The savings template filled for ``kommune`` against ``gruppe`` in ``aar`` from the
     standard catalogue (:mod:`kommuneokonomi.catalogue`): tblInnstillinger, tblKommuner,
@@ -794,6 +800,8 @@ def analysis_workbook(
             semicolons (names or numbers).
         kostra: the KOSTRA group's members as SSB's KLASS gives them
             (:func:`kommuneokonomi.ssb.klass.kostra_group`); required for a KOSTRA group.
+        groups: every KOSTRA group (:func:`kommuneokonomi.ssb.klass.kostra_groups`), for
+            ``kommune`` ``Alle``: every municipality against its own group (national mode).
 
     Raises:
         InputError: an unknown or ambiguous municipality, a KOSTRA group without its
@@ -832,52 +840,76 @@ def analysis_workbook(
             return typed.strip()
         return m.name.split(" - ")[0].strip()
 
-    own = one(kommune)
-    members = renumbering.group(gruppe)
-    if normalize_group(gruppe) is not None:
-        if kostra is None:
+    kommuner_rows: list[list[object]]
+    if kommune.strip().casefold() == "alle":
+        # every municipality against its own KOSTRA group (national mode)
+        if groups is None:
             raise InputError(
-                f"gruppen '{gruppe}' er en KOSTRA-gruppe; medlemmene hentes fra SSBs KLASS "
-                "(kommuneokonomi new ... --gruppe EKG12 gjør det). Uten nett: skriv kommunene "
-                "med semikolon (f.eks. «Bodø; Tromsø; Ålesund»)",
+                "med --kommune Alle sammenlignes hver kommune med sin egen KOSTRA-gruppe; bruk "
+                "--gruppe EKG (gruppene hentes fra SSBs KLASS)",
                 code="ukjent_gruppe",
             )
-        label = kostra.code
-        group: list[tuple[str, Municipality]] = []
-        for number, name in kostra.members:
-            found = renumbering.by_number(number)
-            if found is not None and all(m.key != found.key for _, m in group):
-                group.append((shown(found, name), found))
-    elif members is not None:
-        label = gruppe.strip().upper()
-        group = [(shown(m), m) for m in members]
+        kommuner_rows = []
+        seen: set[str] = set()
+        for kostra_group in groups:
+            for number, name in kostra_group.members:
+                found = renumbering.by_number(number)
+                if found is None or found.key in seen:
+                    continue  # Longyearbyen and other units without a municipality's number
+                seen.add(found.key)
+                kommuner_rows.append([shown(found, name), found.key, kostra_group.code])
+        codes = list(dict.fromkeys(str(r[2]) for r in kommuner_rows))
+        label, setting_group, own_name = "; ".join(codes), None, "Alle"
     else:
-        names = [t.strip() for t in re.split(r"[;\n]", gruppe) if t.strip()]
-        if not names:
-            raise InputError(
-                "skriv en gruppe: ASSS, eller kommuner skilt med semikolon", code="ukjent_gruppe"
-            )
-        label = "Sammenligningsgruppe"
-        group = [(shown(m, n), m) for n in names for m in [one(n)]]
-    if all(m.key != own.key for _, m in group):
-        group.insert(0, (shown(own, kommune), own))
-    own_name = next(name for name, m in group if m.key == own.key)
+        own = one(kommune)
+        members = renumbering.group(gruppe)
+        if normalize_group(gruppe) is not None:
+            if kostra is None:
+                raise InputError(
+                    f"gruppen '{gruppe}' er en KOSTRA-gruppe; medlemmene hentes fra SSBs KLASS "
+                    "(kommuneokonomi new ... --gruppe EKG12 gjør det). Uten nett: skriv kommunene "
+                    "med semikolon (f.eks. «Bodø; Tromsø; Ålesund»)",
+                    code="ukjent_gruppe",
+                )
+            label = kostra.code
+            group: list[tuple[str, Municipality]] = []
+            for number, name in kostra.members:
+                found = renumbering.by_number(number)
+                if found is not None and all(m.key != found.key for _, m in group):
+                    group.append((shown(found, name), found))
+        elif members is not None:
+            label = gruppe.strip().upper()
+            group = [(shown(m), m) for m in members]
+        else:
+            names = [t.strip() for t in re.split(r"[;\n]", gruppe) if t.strip()]
+            if not names:
+                raise InputError(
+                    "skriv en gruppe: ASSS, eller kommuner skilt med semikolon",
+                    code="ukjent_gruppe",
+                )
+            label = "Sammenligningsgruppe"
+            group = [(shown(m, n), m) for n in names for m in [one(n)]]
+        if all(m.key != own.key for _, m in group):
+            group.insert(0, (shown(own, kommune), own))
+        own_name = next(name for name, m in group if m.key == own.key)
+        kommuner_rows = [[name, m.key, label] for name, m in group]
+        setting_group = label
     years = f"{aar - 9}-{aar}" if aar - 9 >= 2015 else f"2015-{aar}"
     rows = rows_for(label, years)
 
     wb = template("innsparing")
     settings = wb[INNSTILLINGER.sheet]
-    chosen: dict[str, str | int] = {
+    chosen: dict[str, str | int | None] = {
         "Egen kommune": own_name,
         "År": aar,
-        "Sammenligningsgruppe": label,
+        "Sammenligningsgruppe": setting_group,
     }
     for row in settings.iter_rows(min_row=2):
         key = str(row[0].value or "").strip()
         if key in chosen:
             row[1].value = chosen[key]
     for spec, values in (
-        (KOMMUNER, [[name, m.key, label] for name, m in group]),
+        (KOMMUNER, kommuner_rows),
         (INDIKATORER, rows.indikatorer),
         (HENTING, rows.henting),
     ):
@@ -889,5 +921,7 @@ def analysis_workbook(
     avledet = wb.create_sheet(AVLEDET.sheet, wb.sheetnames.index(INDIKATORER.sheet) + 1)
     write_table(avledet, AVLEDET, rows.avledet, top=1)
     avledet.freeze_panes = "A2"
-    wb.properties.title = f"Innsparingsanalyse – {own_name} {aar} mot {label}"
+    wb.properties.title = f"Innsparingsanalyse – {own_name} {aar} mot " + (
+        "egen KOSTRA-gruppe" if setting_group is None else label
+    )
     return wb
