@@ -486,9 +486,11 @@ def build_note(
         )
         table_no += 1
         for row in rows:
-            note.blocks.append(
-                Paragraph(_line_text(row, refs_of(row), specs, say, kommune, ref_text))
-            )
+            text = _line_text(row, refs_of(row), specs, say, kommune, ref_text)
+            quality = result.quality.get(str(row["indikator"]))
+            if quality:  # a cheap reference may be a poor one (issue 13's quality beside cost)
+                text += " " + say("linje", "kvalitet", kvalitet=quality)
+            note.blocks.append(Paragraph(text))
 
     # --- method and sources
     note.blocks.append(Heading("Metode og kilder"))

@@ -110,6 +110,8 @@ class Recalculation:
     gruppe: str | None = None
     indicators: list[IndicatorSpec] = field(default_factory=list)
     method_text: str = ""
+    #: each line's quality or coverage indicators beside its cost, by indicator (Norwegian)
+    quality: dict[str, str] = field(default_factory=dict)
     plan: pd.DataFrame | None = None  # per plan year (plan workbooks)
     measures: pd.DataFrame | None = None  # the measures chosen and the alternatives (plan)
 
@@ -290,7 +292,8 @@ def _recalculate_savings(
             for ind, text in zip(lines["indikator"], lines["forklaring"], strict=True)
         ]
     config = request.for_kommune(str(request.egen_kommune))
-    lines["forklaring"] = _with_quality(lines, tables, config)
+    quality_of: dict[str, str] = {}
+    lines["forklaring"] = _with_quality(lines, tables, config, quality_of)
     data_t = tables[L.DATA.name]
     sectors = sector_totals(lines)
     with _located(_savings_locator(tables, request)):
@@ -386,6 +389,7 @@ def _recalculate_savings(
         gruppe=request.gruppe,
         indicators=indicators,
         method_text=_method_text(request.gruppe, config),
+        quality=quality_of,
     )
 
 
@@ -469,12 +473,16 @@ def _with_derived(data: ReadTable, rules: list[DerivedSeries]) -> ReadTable:
 
 
 def _with_quality(
-    lines: pd.DataFrame, tables: dict[str, ReadTable], config: SavingsSettings
+    lines: pd.DataFrame,
+    tables: dict[str, ReadTable],
+    config: SavingsSettings,
+    quality_of: dict[str, str] | None = None,
 ) -> list[str]:
     """Each line's Forklaring with its quality or coverage indicators (tblIndikatorer's
     ``Kvalitet``) after it: the own value and the plain mean of the others in the group, in
     the year compared (the trend's figures for that year), and which way is better. A cheap
-    reference may be a poor one."""
+    reference may be a poor one. ``quality_of`` receives each line's quality text by
+    indicator (the note states it too)."""
     frame = tables[L.INDIKATORER.name].frame
     if "kvalitet" not in frame:
         return list(lines["forklaring"])
@@ -518,6 +526,8 @@ def _with_quality(
                 + (f"; {better}" if better else "")
                 + ")"
             )
+        if parts and quality_of is not None:
+            quality_of[str(ind)] = "; ".join(parts)
         out.append(
             f"{text} Kvalitet ved siden av kostnaden: {'; '.join(parts)}." if parts else text
         )

@@ -368,6 +368,8 @@ def test_the_note_of_a_fetched_standard_analysis(analysed: Path, tmp_path: Path)
     for line in load_catalogue().lines:
         assert f"\n{line.sektor}\n" in text
     assert "hentet fra SSBs statistikkbank" in text
+    # the quality beside the cost, as on the Innsparing sheet (issue 13)
+    assert "ved siden av kostnaden:" in text
     assert "Ingen linjer er behovskorrigert" in text or "Behovskorrigert" in text
     assert not re.search(r"\b(nan|NaN|None|inf)\b", text)
 
