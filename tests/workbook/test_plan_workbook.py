@@ -133,6 +133,8 @@ def test_too_few_measures_say_how_much_is_missing(examples: Path, tmp_path: Path
         ("Endringer", "D2", 2030, "arket 'Endringer', celle D2", "utenfor planperioden"),
         ("Investeringer", "I2", 0, "arket 'Investeringer', celle I2", "avdragstiden"),
         ("Måltall", "A2", "Trivsel", "arket 'Måltall', celle A2", "ukjent for økonomiplanen"),
+        ("Måltall", "B2", 1.75, "arket 'Måltall', celle B2", "skriv grensen i prosent"),
+        ("Investeringer", "M2", 2.5, "arket 'Investeringer', celle M2", "ikke rimelig"),
         ("Innstillinger", "B3", "", "arket 'Innstillinger', celle B3", "må fylles ut"),
         ("Innstillinger", "B5", "dollar", "arket 'Innstillinger', celle B5", "mill. kr, 1000 kr"),
     ],
@@ -195,3 +197,16 @@ def test_the_template_with_a_budget_year_balances_with_nothing_in_it(
     assert result.plan is not None and list(result.plan["aar"]) == [2026, 2027, 2028, 2029]
     assert all(math.isclose(v, 0.0, abs_tol=1e-12) for v in result.plan["ubalanse_for"])
     assert all(c.status == "OK" for c in result.checks)
+
+
+def test_a_budget_year_out_of_balance_is_an_advarsel(examples: Path, tmp_path: Path) -> None:
+    """The example's base year sums to 0; 10 more on the schools' frame is flagged, and the
+    10 follow into every plan year's gap."""
+    base = recalculate(CalamineBook(examples / PLAN_EXAMPLE))
+    path = _edit(examples / PLAN_EXAMPLE, tmp_path / "ramme.xlsx", "Ramme", "D2", 2460)
+    result = recalculate(CalamineBook(path))
+    (check,) = [c for c in result.checks if c.kontroll == "Balanse i budsjettåret 2019"]
+    assert check.status == "ADVARSEL" and check.verdi == pytest.approx(10)
+    assert result.plan is not None and base.plan is not None
+    gap = result.plan["ubalanse_for"] - base.plan["ubalanse_for"]
+    assert list(gap) == pytest.approx([10, 10, 10, 10])

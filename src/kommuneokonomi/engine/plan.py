@@ -1010,6 +1010,16 @@ _RULE_FIGURES: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 
 
+#: The largest limit that can be meant for each figure (a share of operating income): beyond
+#: it the user typed a percentage as a whole number.
+_PLAUSIBLE_LIMIT = {
+    "ndr_andel": 0.5,
+    "renter_avdrag_andel": 0.5,
+    "gjeld_andel": 5.0,
+    "fond_andel": 2.0,
+}
+
+
 def _rule_figure(name: str) -> str | None:
     key = name.casefold()
     for words, figure in _RULE_FIGURES:
@@ -1165,6 +1175,18 @@ def four_year_plan(
                     f"ukjent retning {rec.get('retning')!r} for '{name}'; bruk minst eller høyst",
                     code="ukjent_retning",
                     context=_ctx(RULES_TABLE, rad, "retning"),
+                )
+            )
+            continue
+        # a share typed as a whole number (1,75 for 1,75 %) would ask for 175 % of income
+        most = _PLAUSIBLE_LIMIT[figure]
+        if limit is not None and not -most <= limit <= most:
+            errors.append(
+                InputError(
+                    f"grensen {percent(limit, 2)} for '{name}' er ikke rimelig (høyst "
+                    f"{percent(most, 0)}); skriv grensen i prosent, f.eks. 1,75 %",
+                    code="ugyldig_tall",
+                    context=_ctx(RULES_TABLE, rad, "grense"),
                 )
             )
             continue
@@ -1406,6 +1428,27 @@ def four_year_plan(
             checks.append(
                 financial_rule(value, limit=limit, direction=direction, name=f"{name} {t}")
             )
+    if len(frame):
+        balanced = abs(frame_total) <= tol
+        checks.insert(
+            0,
+            CheckResult(
+                kontroll=f"Balanse i budsjettåret {settings.base_year}",
+                status=OK if balanced else ADVARSEL,
+                verdi=frame_total,
+                forventet=0.0,
+                avvik=frame_total,
+                forklaring=(
+                    f"tblRamme summerer til {number(frame_total)} {settings.unit}: budsjettåret "
+                    "går i balanse."
+                    if balanced
+                    else f"tblRamme summerer til {number(frame_total)} {settings.unit}, ikke 0: "
+                    "budsjettåret går ikke i balanse, og det følger med i ubalansen hvert "
+                    "planår (kolonnen Ramme på arket Plan). Sjekk at alle poster er med og har "
+                    "riktig fortegn."
+                ),
+            ),
+        )
     checks.extend(invest_checks)
     year_frame = pd.DataFrame(rows)
     return PlanResult(
