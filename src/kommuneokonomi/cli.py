@@ -357,6 +357,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print(f"\nØkonomiplan (HØP 2020-2023, delvis illustrative tall): {saved_p}\n")
     print(_plan_report(plan))
     print("\n".join(["", *_warnings(plan)]) if plan.warnings else "")
+    from . import note  # python-docx and matplotlib: only for the note
+
+    memo = folder / f"{Path(SAVINGS_EXAMPLE).stem}_notat.docx"
+    note.to_docx(note.build_note(savings, source=SAVINGS_EXAMPLE, version=__version__), memo)
+    print(f"\nNotat fra innsparingsanalysen (Word): {memo}")
     templates = ", ".join(
         str(folder / n) for n in ("mal_innsparing.xlsx", "mal_budsjett.xlsx", "mal_plan.xlsx")
     )

@@ -25,9 +25,15 @@ def test_demo_builds_recalculates_and_prints_tabell_10_and_2019_checks(tmp_path:
     result = _run("demo", str(tmp_path / "demo"))
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    for name in ("innsparing_trondheim_2007.xlsx", "budsjett_trondheim_2019.xlsx"):
+    for name in (
+        "innsparing_trondheim_2007.xlsx",
+        "budsjett_trondheim_2019.xlsx",
+        "plan_trondheim_2020.xlsx",
+        "innsparing_trondheim_2007_notat.docx",
+    ):
         assert (tmp_path / "demo" / name).exists()
         assert f"{tmp_path / 'demo' / name}" in out
+    assert "Økonomiplanen per år" in out and "Valgte tiltak" in out
     tabell10 = out.split("Tabell 10: Innsparingsmuligheter")[1]
     sum_row = next(line for line in tabell10.splitlines() if line.startswith("Sum "))
     cells = sum_row.split()
