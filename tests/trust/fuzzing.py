@@ -53,6 +53,8 @@ from kommuneokonomi.workbook import files
 from kommuneokonomi.workbook.build import (
     BUDGET_EXAMPLE,
     BUDGET_TEMPLATE,
+    PLAN_EXAMPLE,
+    PLAN_TEMPLATE,
     SAVINGS_EXAMPLE,
     SAVINGS_TEMPLATE,
 )
@@ -64,10 +66,22 @@ __all__ = ["BASES", "COUNTS", "fuzz_files", "fuzz_memory"]
 #: Cases run per tier in this process (reported in the pytest summary and by scripts/fuzz.py).
 COUNTS: Counter[str] = Counter()
 
-BASES = (SAVINGS_EXAMPLE, BUDGET_EXAMPLE, SAVINGS_TEMPLATE, BUDGET_TEMPLATE)
+BASES = (
+    SAVINGS_EXAMPLE,
+    BUDGET_EXAMPLE,
+    PLAN_EXAMPLE,
+    SAVINGS_TEMPLATE,
+    BUDGET_TEMPLATE,
+    PLAN_TEMPLATE,
+)
 #: The examples are drawn three times as often as the (empty) templates: a mutation of a full
 #: workbook reaches deeper into validation and computation.
-WEIGHTED = (*(SAVINGS_EXAMPLE, BUDGET_EXAMPLE) * 3, SAVINGS_TEMPLATE, BUDGET_TEMPLATE)
+WEIGHTED = (
+    *(SAVINGS_EXAMPLE, BUDGET_EXAMPLE, PLAN_EXAMPLE) * 3,
+    SAVINGS_TEMPLATE,
+    BUDGET_TEMPLATE,
+    PLAN_TEMPLATE,
+)
 
 # --- values --------------------------------------------------------------------------------------
 
@@ -112,6 +126,18 @@ WORDS = (
     "Snitt: vekt",
     "Snitt: utelat",
     "Snitt: ta med egen kommune",
+    "Budsjettår",
+    "Antall planår",
+    "Enhet",
+    "mill. kr",
+    "tjeneste",
+    "frie inntekter",
+    "fond",
+    "avdrag",
+    "1-5 år",
+    "90 år og over",
+    "Netto driftsresultat i % av driftsinntekter",
+    "Lånegjeld i %",
     "innbyggere",
     "sfo_brukere",
     "sfo_enhetskostnad",
