@@ -80,6 +80,7 @@ CASES = [
     ("KO_NTE_BESTE", (VALUES, NAMES, 2.0, "lav", "Trondheim")),
     ("KO_INNSPARING", (120.0, 95.0, 1000.0, "lav")),
     ("KO_BEHOVSKORRIGERT", (11000.0, 1.1)),
+    ("KO_DEMOGRAFIKOSTNAD", (372600.0, 1350.0, 1450.0)),
     ("KO_SNITT", (VALUES, NAMES, "Trondhjem")),  # an error: the same #FEIL text
 ]
 
