@@ -326,3 +326,9 @@ def test_adding_a_measure_never_makes_the_best_solution_worse(
     assert missing_after <= missing_before + 1e-6
     if missing_after == pytest.approx(missing_before, abs=1e-6):
         assert after.priority <= before.priority
+
+
+def test_no_gap_needs_no_measures_and_has_no_alternatives() -> None:
+    measures = _measures([("A", None, 20, "varig", 1), ("B", None, 20, "varig", 2)])
+    solution = close_gap(measures, years=YEARS, need=dict.fromkeys(YEARS, -5.0), alternatives=2)
+    assert solution.chosen == [] and solution.alternatives == [] and solution.closes

@@ -942,26 +942,24 @@ def close_gap(
     missing_lasting = {t: (v if v > tolerance else 0.0) for t, v in missing_lasting.items()}
     priority = float(sum(c.prioritet for c in chosen))
 
+    def picked(sol: np.ndarray) -> set[int]:
+        """The measures (their positions in the list) a solution takes, whatever the year."""
+        return {i for j, (i, _) in enumerate(var) if sol[j] > 0.5}
+
     found: list[list[Choice]] = []
-    if alternatives > 0 and not any(missing.values()) and items:
+    if alternatives > 0 and not any(missing.values()) and picked(x):
+        # each next-best set must differ from every set found before (a "no-good" cut per set)
         cuts: list[LinearConstraint] = []
-        taken = [chosen]
         closed = LinearConstraint(c1.reshape(1, -1), -np.inf, max(tolerance, 1e-9))
+        last = picked(x)
         for _ in range(alternatives):
-            picked = {
-                items.index(next(m for m in items if m.rad == c.rad and m.tiltak == c.tiltak))
-                for c in taken[-1]
-            }
-            row = np.zeros(n)
-            for j, (i, _) in enumerate(var):
-                row[j] = 1.0 if i in picked else -1.0
-            cuts.append(LinearConstraint(row.reshape(1, -1), -np.inf, len(picked) - 1))
+            row = np.array([1.0 if i in last else -1.0 for i, _ in var] + [0.0] * (2 * T))
+            cuts.append(LinearConstraint(row.reshape(1, -1), -np.inf, len(last) - 1))
             sol = solve(c2, [closed, *cuts])
             if sol is None:
                 break
-            alt = chosen_of(sol)
-            found.append(alt)
-            taken.append(alt)
+            found.append(chosen_of(sol))
+            last = picked(sol)
     return GapSolution(
         chosen=chosen,
         effect=effect,
