@@ -507,7 +507,11 @@ def test_a_vba_client_gets_only_actions_it_can_run(
     """xlwings Server with the VBA client: core actions only, same table values."""
     known = vba_callbacks()
     assert {"setValues", "addTable", "setNumberFormat", "alert"} <= known
-    for kind, names in (("innsparing", SAVINGS_TABLES), ("budsjett", BUDGET_TABLES)):
+    for kind, names in (
+        ("innsparing", SAVINGS_TABLES),
+        ("budsjett", BUDGET_TABLES),
+        ("plan", PLAN_TABLES),
+    ):
         target = tmp_path / f"{kind}.xlsx"
         result, actions, applied = _run(macros.kontroller, books[kind], target, client="VBA")
         assert result is not None
