@@ -27,7 +27,7 @@ from typing import Any, NoReturn
 import pandas as pd
 
 from . import __version__
-from .engine.format import mnok, number
+from .engine.format import mnok, number, percent
 from .errors import InputError, KommuneokonomiError, LayoutError, Location
 from .progress import Progress
 from .report import text_table
@@ -239,9 +239,7 @@ def _plan_report(result: Recalculation) -> str:
             number(float(r["tiltak"]), 1),
             number(float(r["ubalanse_etter"]), 1),
             number(float(r["netto_driftsresultat"]), 1),
-            "-"
-            if math.isnan(float(r["ndr_andel"]))
-            else f"{number(float(r['ndr_andel']) * 100, 2)} %",
+            "-" if math.isnan(float(r["ndr_andel"])) else percent(float(r["ndr_andel"]), 2),
         ]
         for r in result.plan.to_dict("records")
     ]
@@ -379,12 +377,7 @@ def _cmd_notat(args: argparse.Namespace) -> int:
     from . import note  # python-docx and matplotlib: only for the note
 
     path = Path(args.fil)
-    book = CalamineBook(path)
-    result = recalculate(book)
-    content = note.build_note(
-        result, source=path.name, version=__version__, fetched=note.fetch_dates(book)
-    )
-    note.check_current(book, result)
+    content = note.note_of(CalamineBook(path), version=__version__)
     suffix = {"docx": ".docx", "md": ".md", "txt": ".txt"}[args.format]
     target = Path(args.utfil) if args.utfil else path.with_name(f"{path.stem}_notat{suffix}")
     if target.resolve() == path.resolve():

@@ -190,11 +190,7 @@ def lag_notat(book: Any, *, folder: Path | None = None) -> Path | None:
     def run(live: LiveBook, phase: list[str]) -> Path:
         from . import note  # python-docx and matplotlib: only for the note
 
-        result = recalculate(live)
-        content = note.build_note(
-            result, source=live.name, version=__version__, fetched=note.fetch_dates(live)
-        )
-        note.check_current(live, result)
+        content = note.note_of(live, version=__version__)
         where = folder if folder is not None else _book_folder(book)
         target = where / f"{Path(live.name).stem}_notat.docx"
         phase[0] = "skriver"

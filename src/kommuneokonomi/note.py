@@ -23,14 +23,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-import os
 import re
 import shutil
-import subprocess
 import tempfile
 import tomllib
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -42,9 +39,11 @@ from .engine.format import mnok, number
 from .engine.references import ReferenceSpec, name_key
 from .engine.savings import IndicatorSpec, line_reference
 from .errors import InputError, KommuneokonomiError, LayoutError, Location
+from .office import OfficeError, convert, soffice_path
 from .report import text_table
-from .service import Recalculation
+from .service import Recalculation, recalculate
 from .workbook import layout as L
+from .workbook.package import atomic_target
 from .workbook.tables import RawTable, to_frame
 
 __all__ = [
@@ -57,6 +56,7 @@ __all__ = [
     "check_current",
     "fetch_dates",
     "load_templates",
+    "note_of",
     "to_docx",
     "to_markdown",
     "to_pdf",
@@ -624,24 +624,37 @@ def _line_text(
 _FETCHED = re.compile(r"hentet (\d{2})\.(\d{2})\.(\d{4})")
 
 
-def fetch_dates(book: _Reader) -> str | None:
+def fetch_dates(data: RawTable | None) -> str | None:
     """When tblData's figures were fetched from SSB, from the ``Kilde`` column ``hent``
     writes («..., hentet 03.12.2026 kl. 14:05 ...»): one date, or the first and last; None
-    when no row was fetched."""
-    if L.DATA.name not in book.table_names():
+    when no row was fetched. ``data`` is tblData as the recalculation read it (not read
+    again)."""
+    if data is None:
         return None
-    raw = book.read_table(L.DATA)
-    keys = [str(h or "").strip().casefold() for h in raw.headers]
+    keys = [str(h or "").strip().casefold() for h in data.headers]
     if "kilde" not in keys:
         return None
     j = keys.index("kilde")
-    texts = (row[j] for row in raw.rows if len(row) > j)
-    found = (_FETCHED.search(t) for t in texts if isinstance(t, str))
+    cells = (row[j] for row in data.rows if len(row) > j)
+    texts = {c for c in cells if isinstance(c, str)}  # each distinct provenance text once
+    found = (_FETCHED.search(t) for t in texts)
     days = sorted({dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1))) for m in found if m})
     if not days:
         return None
     first, last = days[0], days[-1]
     return f"{first:%d.%m.%Y}" if first == last else f"{first:%d.%m.%Y}-{last:%d.%m.%Y}"
+
+
+def note_of(book: _Reader, *, version: str) -> Note:
+    """The note of a savings workbook as it stands: recalculated the way its output tables
+    are, and refused when its tblInnsparing is missing or no longer current
+    (:func:`check_current`). The one path for the command and the button."""
+    result = recalculate(book)
+    content = build_note(
+        result, source=Path(book.name).name, version=version, fetched=fetch_dates(result.data)
+    )
+    check_current(book, result)
+    return content
 
 
 class _Reader(Protocol):
@@ -704,21 +717,6 @@ def check_current(book: _Reader, result: Recalculation) -> None:
 # --------------------------------------------------------------------------------------------
 # Writers
 # --------------------------------------------------------------------------------------------
-
-
-@contextmanager
-def _atomic(target: Path) -> Iterator[Path]:
-    """A temporary file beside ``target``, renamed over it when the block succeeds."""
-    target = Path(target)
-    fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        yield tmp
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def _chart_png(chart: Chart) -> bytes:
@@ -811,14 +809,14 @@ def to_docx(note: Note, target: Path) -> Path:
             doc.add_picture(io.BytesIO(_chart_png(block)), width=Cm(14))
             caption = doc.add_paragraph()
             caption.add_run(block.caption).italic = True
-    with _atomic(target) as tmp:
+    with atomic_target(Path(target)) as tmp:
         doc.save(str(tmp))
     return target
 
 
 def write_text(text: str, target: Path) -> Path:
     """Write a Markdown or text note (UTF-8), completely or not at all."""
-    with _atomic(Path(target)) as tmp:
+    with atomic_target(Path(target), zip_only=False) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(target)
 
@@ -865,16 +863,9 @@ def to_text(note: Note) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def soffice() -> str | None:
-    """LibreOffice's ``soffice``, if installed (``$SOFFICE`` first)."""
-    env = os.environ.get("SOFFICE")
-    if env and Path(env).exists():
-        return env
-    return shutil.which("soffice") or shutil.which("libreoffice")
-
-
 def to_pdf(docx: Path, target: Path, *, timeout: float = 180) -> Path | None:
-    """Convert the .docx to PDF with LibreOffice (headless, a throw-away profile).
+    """Convert the .docx to PDF with LibreOffice (headless, a throw-away profile, killed
+    whole on timeout: :mod:`kommuneokonomi.office`).
 
     Returns:
         ``target``, or None when LibreOffice is not installed.
@@ -883,39 +874,17 @@ def to_pdf(docx: Path, target: Path, *, timeout: float = 180) -> Path | None:
         KommuneokonomiError: LibreOffice is there but did not make the PDF (code
             ``skrivefeil``); ``target`` is then left as it was.
     """
-    office = soffice()
-    if office is None:
+    if soffice_path() is None:
         return None
     with tempfile.TemporaryDirectory(prefix="kommuneokonomi-notat-") as work:
-        folder = Path(work)
-        profile = folder / "profil"
-        cmd = [
-            office,
-            f"-env:UserInstallation={profile.as_uri()}",
-            "--headless",
-            "--norestore",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(folder),
-            str(Path(docx).resolve()),
-        ]
         try:
-            subprocess.run(cmd, capture_output=True, timeout=timeout, check=False, cwd=folder)
-        except (OSError, subprocess.TimeoutExpired) as exc:
+            made = convert(Path(docx).resolve(), "pdf", Path(work), timeout=timeout)
+        except OfficeError as exc:
             raise KommuneokonomiError(
-                f"LibreOffice kunne ikke lage PDF av notatet ({type(exc).__name__})",
+                "LibreOffice kunne ikke lage PDF av notatet; Word-dokumentet er laget",
                 code="skrivefeil",
                 location=Location(file=str(target)),
             ) from exc
-        made = folder / (Path(docx).stem + ".pdf")
-        if not made.exists():
-            raise KommuneokonomiError(
-                "LibreOffice kunne ikke lage PDF av notatet (ingen fil ble laget); "
-                "Word-dokumentet er laget",
-                code="skrivefeil",
-                location=Location(file=str(target)),
-            )
-        with _atomic(Path(target)) as tmp:
+        with atomic_target(Path(target), zip_only=False) as tmp:
             shutil.copyfile(made, tmp)
     return Path(target)

@@ -48,7 +48,7 @@ from .engine.savings import (
     series_read,
 )
 from .engine.trend import TREND_COLUMNS, trend_table
-from .engine.values import clean_data
+from .engine.values import clean_data, parse_number
 from .errors import (
     InputError,
     InputErrors,
@@ -112,6 +112,8 @@ class Recalculation:
     method_text: str = ""
     #: each line's quality or coverage indicators beside its cost, by indicator (Norwegian)
     quality: dict[str, str] = field(default_factory=dict)
+    #: tblData as read, every column (the note reads hent's Kilde from it, not the file again)
+    data: RawTable | None = None
     plan: pd.DataFrame | None = None  # per plan year (plan workbooks)
     measures: pd.DataFrame | None = None  # the measures chosen and the alternatives (plan)
 
@@ -390,6 +392,7 @@ def _recalculate_savings(
         indicators=indicators,
         method_text=_method_text(request.gruppe, config),
         quality=quality_of,
+        data=data_t.raw,
     )
 
 
@@ -1087,39 +1090,41 @@ def _plan_settings(settings: SettingsTable) -> PlanSettings:
     """The plan's settings, every problem reported at its cell."""
     problems: list[KommuneokonomiError] = []
 
-    def whole(key: str, *, default: int | None = None, low: int, high: int) -> int | None:
+    def number_of(key: str) -> float | None:
+        """The setting as a number as Norwegians write it (parse_number), None when empty;
+        text that is no number is reported at its cell."""
         text = settings.get(key)
         if not text:
+            return None
+        try:
+            value, symbol = parse_number(text)
+        except ValueError:
+            symbol, value = "", math.nan
+        if symbol is not None or not math.isfinite(value):
+            problems.append(settings.error(key, f"'{text}' er ikke et tall", "ugyldig_tall"))
+            return None
+        return value
+
+    def whole(key: str, *, default: int | None = None, low: int, high: int) -> int | None:
+        if not settings.get(key):
             if default is None:
                 problems.append(
                     settings.error(key, "må fylles ut (et helt tall)", "mangler_innstilling")
                 )
             return default
-        try:
-            value = float(text.replace(",", ".").replace(" ", ""))
-            if value != int(value) or not low <= value <= high:
-                raise ValueError
-        except ValueError:
+        value = number_of(key)
+        if value is None:
+            return default
+        if value != int(value) or not low <= value <= high:
             problems.append(
                 settings.error(
-                    key, f"'{text}' er ikke et helt tall fra {low} til {high}", "ugyldig_tall"
+                    key,
+                    f"'{settings.get(key)}' er ikke et helt tall fra {low} til {high}",
+                    "ugyldig_tall",
                 )
             )
             return default
         return int(value)
-
-    def amount(key: str) -> float | None:
-        text = settings.get(key)
-        if not text:
-            return None
-        try:
-            value = float(text.replace(",", ".").replace(" ", "").replace("\u2212", "-"))
-            if not math.isfinite(value):
-                raise ValueError
-        except ValueError:
-            problems.append(settings.error(key, f"'{text}' er ikke et tall", "ugyldig_tall"))
-            return None
-        return value
 
     base = whole("Budsjettår", low=1900, high=2200)
     years = whole("Antall planår", default=4, low=1, high=10)
@@ -1131,10 +1136,10 @@ def _plan_settings(settings: SettingsTable) -> PlanSettings:
                 "Enhet", f"'{unit_text}' er ukjent; bruk mill. kr, 1000 kr eller kr", "ugyldig_valg"
             )
         )
-    tolerance = amount("Toleranse")
+    tolerance = number_of("Toleranse")
     if tolerance is not None and tolerance < 0:
         problems.append(settings.error("Toleranse", "kan ikke være negativ", "ugyldig_toleranse"))
-    depreciation, assets = amount("Avskrivninger"), amount("Avskrivbare anleggsmidler")
+    depreciation, assets = number_of("Avskrivninger"), number_of("Avskrivbare anleggsmidler")
     if assets is not None and assets <= 0:
         problems.append(
             settings.error(
@@ -1154,7 +1159,7 @@ def _plan_settings(settings: SettingsTable) -> PlanSettings:
                 "mangler_innstilling",
             )
         )
-    fund, debt = amount("Disposisjonsfond ved start"), amount("Lånegjeld ved start")
+    fund, debt = number_of("Disposisjonsfond ved start"), number_of("Lånegjeld ved start")
     if depreciation is not None and debt is None:
         problems.append(
             settings.error(
@@ -1184,7 +1189,13 @@ def _recalculate_plan(tables: dict[str, ReadTable]) -> Recalculation:
     the gap (engine/plan.py); every input problem at its cell."""
     settings = SettingsTable(tables["tblInnstillinger"])
     config = _plan_settings(settings)
-    try:
+
+    def located(e: KommuneokonomiError) -> KommuneokonomiError:
+        table = tables.get(e.context.tabell or "")
+        fallback = first_cell(table) if table is not None else settings.where("Budsjettår")
+        return locate(e, tables, fallback=fallback)
+
+    with _located(located):
         result = four_year_plan(
             frame=tables["tblRamme"].frame,
             changes=tables["tblPlanendringer"].frame,
@@ -1196,14 +1207,6 @@ def _recalculate_plan(tables: dict[str, ReadTable]) -> Recalculation:
             rules=tables["tblMaltall"].frame,
             settings=config,
         )
-    except KommuneokonomiError as exc:
-        errors = list(exc) if isinstance(exc, InputErrors) else [exc]
-        located = []
-        for e in errors:
-            table = tables.get(e.context.tabell or "")
-            fallback = first_cell(table) if table is not None else settings.where("Budsjettår")
-            located.append(locate(e, tables, fallback=fallback))
-        raise InputErrors(located) from None
 
     unit = config.unit
     years = result.years
@@ -1276,17 +1279,13 @@ def _recalculate_plan(tables: dict[str, ReadTable]) -> Recalculation:
             tables=[_checks_table(L.P_KONTROLLER, checks)],
         ),
     ]
-    unbalanced = {
-        c.kontroll.removeprefix("Balanse "): c
-        for c in checks
-        if c.kontroll.startswith("Balanse ") and c.status == AVVIK
-    }
+    unbalanced = {t: c for t, c in result.balance.items() if c.status == AVVIK}
     warnings = [
-        f"tiltakene lukker ikke gapet i {year}: {c.forklaring}" for year, c in unbalanced.items()
+        f"tiltakene lukker ikke gapet i {t}: {c.forklaring}" for t, c in unbalanced.items()
     ] + [
         f"tiltakene er ikke nok til å nå måltallene i {t}: det mangler {number(v)} {unit}"
         for t, v in result.solution.missing.items()
-        if v > 0 and str(t) not in unbalanced
+        if v > 0 and t not in unbalanced
     ]
     return Recalculation(
         kind="plan",

@@ -22,6 +22,7 @@ import pytest
 
 from kommuneokonomi import note as N
 from kommuneokonomi.errors import KommuneokonomiError
+from kommuneokonomi.office import soffice_path
 from kommuneokonomi.service import recalculate
 from kommuneokonomi.workbook.build import BUDGET_EXAMPLE, SAVINGS_EXAMPLE, build_all
 from kommuneokonomi.workbook.fastread import CalamineBook
@@ -36,7 +37,7 @@ def _in_ci() -> bool:
 
 
 def _need(tool: str) -> None:
-    found = N.soffice() if tool == "soffice" else shutil.which(tool)
+    found = soffice_path() if tool == "soffice" else shutil.which(tool)
     if found is None:
         message = f"{tool} is not installed (.ci/run installs LibreOffice and poppler-utils)"
         if _in_ci():
@@ -491,9 +492,9 @@ def test_the_stamp_says_when_the_figures_were_fetched(made: dict[str, Path]) -> 
         "SSB tabell 12362 (KOSbelop0000), KOKkommuneregion0000=5001, hentet {} kl. 14:05 [svar ab]"
     )
     book = _FakeBook([kilde.format("03.12.2026"), kilde.format("01.12.2026"), None, 7])
-    assert N.fetch_dates(book) == "01.12.2026-03.12.2026"
-    assert N.fetch_dates(_FakeBook([kilde.format("03.12.2026")])) == "03.12.2026"
-    assert N.fetch_dates(_FakeBook(["Fyllverdi (illustrativ)"])) is None
+    assert N.fetch_dates(book.read_table(None)) == "01.12.2026-03.12.2026"
+    assert N.fetch_dates(_FakeBook([kilde.format("03.12.2026")]).read_table(None)) == "03.12.2026"
+    assert N.fetch_dates(_FakeBook(["Fyllverdi (illustrativ)"]).read_table(None)) is None
     result = recalculate(CalamineBook(made["book"]))
     text = N.to_text(N.build_note(result, source="x.xlsx", version="0", fetched="03.12.2026"))
     assert "hentet fra SSBs statistikkbank 03.12.2026" in text

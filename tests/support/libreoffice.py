@@ -28,18 +28,15 @@ that starts ``oosplash`` and ``soffice.bin``), and :class:`LibreOfficeError` is 
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
 import shutil
-import signal
-import subprocess
 import tempfile
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
+
+from kommuneokonomi.office import OfficeError, convert, run_bounded, soffice_path
 
 __all__ = [
     "LibreOfficeError",
@@ -68,93 +65,17 @@ _PDF_ONE_PAGE_PER_SHEET = (
     'pdf:calc_pdf_Export:{"SinglePageSheets":{"type":"boolean","value":"true"}}'
 )
 
-_CANDIDATES = (
-    "/usr/bin/soffice",
-    "/usr/lib/libreoffice/program/soffice",
-    "/opt/libreoffice/program/soffice",
-    "/Applications/LibreOffice.app/Contents/MacOS/soffice",
-)
-
-
-class LibreOfficeError(RuntimeError):
-    """LibreOffice (or pdftoppm) failed, timed out or produced no output."""
-
-
-def soffice_path() -> str | None:
-    """The ``soffice`` executable: ``$SOFFICE`` if set, else on PATH, else a usual place."""
-    configured = os.environ.get("SOFFICE")
-    if configured:
-        return configured if shutil.which(configured) else None
-    for name in ("soffice", "libreoffice"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return next((c for c in _CANDIDATES if os.access(c, os.X_OK)), None)
-
-
-def _run_bounded(cmd: Sequence[str], *, timeout: float, cwd: Path) -> tuple[int, str]:
-    """Run ``cmd`` in its own process group; on timeout kill that group and raise."""
-    proc = subprocess.Popen(
-        list(cmd),
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        # The group leader is not reaped yet, so its pgid still names only our processes.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        out, _ = proc.communicate()
-        raise LibreOfficeError(
-            f"{Path(cmd[0]).name} did not finish in {timeout:g} s (killed): {out.strip()}"
-        ) from None
-    return proc.returncode, out
+#: LibreOffice's failures and the tools' are the package's (kommuneokonomi.office).
+LibreOfficeError = OfficeError
+_run_bounded = run_bounded
 
 
 def _convert(path: Path, target: str, workdir: Path, *, timeout: float) -> Path:
     """Convert a copy of ``path`` with a fresh forced-recalculation profile; return the output."""
-    soffice = soffice_path()
-    if soffice is None:
-        raise LibreOfficeError("LibreOffice (soffice) not found; install libreoffice-calc-nogui")
-    profile = workdir / "profile"
-    (profile / "user").mkdir(parents=True)
-    (profile / "user" / "registrymodifications.xcu").write_text(
-        _RECALC_ALWAYS_XCU, encoding="utf-8"
-    )
     source = workdir / "in" / f"book{path.suffix.lower() or '.xlsx'}"
     source.parent.mkdir()
     shutil.copyfile(path, source)
-    outdir = workdir / "out"
-    outdir.mkdir()
-    cmd = [
-        soffice,
-        f"-env:UserInstallation={profile.as_uri()}",
-        "--headless",
-        "--invisible",
-        "--nologo",
-        "--norestore",
-        "--nodefault",
-        "--nolockcheck",
-        "--convert-to",
-        target,
-        "--outdir",
-        str(outdir),
-        str(source),
-    ]
-    code, out = _run_bounded(cmd, timeout=timeout, cwd=workdir)
-    extension = target.split(":", 1)[0]
-    result = outdir / f"{source.stem}.{extension}"
-    # soffice exits 0 even when it could not load the file, so the output file is the test.
-    if code != 0 or not result.is_file():
-        raise LibreOfficeError(
-            f"soffice could not convert {path} to {extension} (exit {code}): {out.strip()}"
-        )
-    return result
+    return convert(source, target, workdir, timeout=timeout, settings_xcu=_RECALC_ALWAYS_XCU)
 
 
 def recalculated_values(path: Path, *, timeout: float = 120) -> dict[str, list[list[object]]]:

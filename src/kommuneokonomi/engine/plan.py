@@ -36,8 +36,9 @@ row and column, which the workbook layer turns into a cell.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -85,9 +86,10 @@ CATEGORIES: tuple[str, ...] = (
     "finans",
     "fond",
 )
-_INCOME = ("frie inntekter", "andre driftsinntekter")
+_T = TypeVar("_T")
 _VARIG = "varig"
 _ENGANGS = "engangs"
+_DURATIONS = (_VARIG, _ENGANGS)
 
 
 # --------------------------------------------------------------------------------------------
@@ -136,6 +138,41 @@ def _year(
         )
         return None
     return int(x)
+
+
+def _one_of(
+    value: object,
+    allowed: Sequence[str],
+    *,
+    noun: str,
+    owner: str,
+    ctx: Context,
+    code: str,
+    errors: list[InputError],
+    default: str = "",
+) -> str | None:
+    """``value`` as one of ``allowed`` (case and spaces ignored; empty = ``default``), or None
+    after appending the error, which names the allowed values."""
+    key = _key(value) or default
+    if key in allowed:
+        return key
+    choices = " eller ".join(allowed) if len(allowed) == 2 else "en av " + ", ".join(allowed)
+    errors.append(
+        InputError(f"{owner}ukjent {noun} {value!r}; bruk {choices}", code=code, context=ctx)
+    )
+    return None
+
+
+def _gathered(errors: list[InputError], run: Callable[[], _T]) -> _T | None:
+    """``run()``, or None after adding its input errors to ``errors`` (all problems of the plan
+    are reported together)."""
+    try:
+        return run()
+    except InputErrors as many:
+        errors += [e for e in many if isinstance(e, InputError)]
+    except InputError as exc:
+        errors.append(exc)
+    return None
 
 
 def _optional(value: object) -> bool:
@@ -517,6 +554,10 @@ def _interest_rates(rates: pd.DataFrame, errors: list[InputError]) -> dict[int, 
     return out
 
 
+#: What :func:`capital_costs` sums per plan year.
+_CAPITAL = ("investeringer", "nye_lan", "avdrag", "renter", "egne_midler", "avskrivninger")
+
+
 def capital_costs(
     investments: pd.DataFrame,
     interest: pd.DataFrame,
@@ -524,6 +565,19 @@ def capital_costs(
     years: Sequence[int],
     tolerance: float = 0.0,
 ) -> tuple[pd.DataFrame, list[CheckResult]]:
+    """The capital costs of the investment plan per plan year, as a table (see
+    :func:`_capital`)."""
+    sums, checks = _capital(investments, interest, years=years, tolerance=tolerance)
+    return pd.DataFrame([{"aar": t, **sums[t]} for t in years]), checks
+
+
+def _capital(
+    investments: pd.DataFrame,
+    interest: pd.DataFrame,
+    *,
+    years: Sequence[int],
+    tolerance: float = 0.0,
+) -> tuple[dict[int, dict[str, float]], list[CheckResult]]:
     """The capital costs of the investment plan per plan year.
 
     Args:
@@ -536,19 +590,14 @@ def capital_costs(
         tolerance: how far financing may differ from the investment, in the plan's unit.
 
     Returns:
-        (per year: ``aar``, ``investeringer``, ``nye_lan``, ``avdrag``, ``renter``,
-        ``egne_midler``, ``avskrivninger``; one check per project whose financing does not
-        add up to its amount (AVVIK)).
+        (per year: ``investeringer``, ``nye_lan``, ``avdrag``, ``renter``, ``egne_midler``,
+        ``avskrivninger``; one check per project whose financing does not add up to its amount
+        (AVVIK)).
     """
     errors: list[InputError] = []
     rates = _interest_rates(interest, errors)
     first, last = min(years), max(years)
-    sums = {
-        t: dict.fromkeys(
-            ("investeringer", "nye_lan", "avdrag", "renter", "egne_midler", "avskrivninger"), 0.0
-        )
-        for t in years
-    }
+    sums = {t: dict.fromkeys(_CAPITAL, 0.0) for t in years}
     checks: list[CheckResult] = []
     loans: list[tuple[float, int, int]] = []
     for rec_index, rec in zip(investments.index, investments.to_dict("records"), strict=True):
@@ -660,8 +709,7 @@ def capital_costs(
             if t in sums:
                 sums[t]["avdrag"] += float(rec["avdrag"])
                 sums[t]["renter"] += float(rec["renter"])
-    frame = pd.DataFrame([{"aar": t, **sums[t]} for t in years])
-    return frame, checks
+    return sums, checks
 
 
 # --------------------------------------------------------------------------------------------
@@ -731,16 +779,15 @@ def _measures(frame: pd.DataFrame, *, years: Sequence[int]) -> list[_Measure]:
     out: list[_Measure] = []
     for rad, rec in zip(frame.index, frame.to_dict("records"), strict=True):
         name = _text(rec.get("tiltak")) or f"rad {row_label(rad)}"
-        varighet = _key(rec.get("varighet"))
-        if varighet not in (_VARIG, _ENGANGS):
-            errors.append(
-                InputError(
-                    f"tiltaket '{name}' har ukjent varighet {rec.get('varighet')!r}; bruk "
-                    "varig eller engangs",
-                    code="ukjent_varighet",
-                    context=_ctx(MEASURES_TABLE, rad, "varighet"),
-                )
-            )
+        varighet = _one_of(
+            rec.get("varighet"),
+            _DURATIONS,
+            noun="varighet",
+            owner=f"tiltaket '{name}' har ",
+            ctx=_ctx(MEASURES_TABLE, rad, "varighet"),
+            code="ukjent_varighet",
+            errors=errors,
+        )
         belop = _amount(
             rec.get("belop"),
             what=f"Beløpet for tiltaket '{name}'",
@@ -801,7 +848,7 @@ def _measures(frame: pd.DataFrame, *, years: Sequence[int]) -> list[_Measure]:
                 )
                 p = None
             prioritet = int(p) if p is not None else 1
-        if belop is None or varighet not in (_VARIG, _ENGANGS):
+        if belop is None or varighet is None:
             continue
         out.append(
             _Measure(
@@ -990,6 +1037,7 @@ class PlanResult:
         solution: the measures chosen.
         checks: the financial rules per year, the investments' financing, the minimum
             repayment and the balance.
+        balance: each plan year's balance check (also in ``checks``), by year.
     """
 
     years: pd.DataFrame
@@ -997,6 +1045,7 @@ class PlanResult:
     capital: pd.DataFrame
     solution: GapSolution
     checks: list[CheckResult]
+    balance: dict[int, CheckResult] = field(default_factory=dict)
 
 
 #: What a rule in tblMaltall is about, by words in its name (first match wins).
@@ -1062,15 +1111,16 @@ def four_year_plan(
     # the frame: base-year lines, continued into every plan year
     by_cat = dict.fromkeys(CATEGORIES, 0.0)
     for rad, rec in zip(frame.index, frame.to_dict("records"), strict=True):
-        kat = _key(rec.get("kategori"))
-        if kat not in CATEGORIES:
-            errors.append(
-                InputError(
-                    f"ukjent kategori {rec.get('kategori')!r}; bruk en av " + ", ".join(CATEGORIES),
-                    code="ugyldig_valg",
-                    context=_ctx(FRAME_TABLE, rad, "kategori"),
-                )
-            )
+        kat = _one_of(
+            rec.get("kategori"),
+            CATEGORIES,
+            noun="kategori",
+            owner="",
+            ctx=_ctx(FRAME_TABLE, rad, "kategori"),
+            code="ugyldig_valg",
+            errors=errors,
+        )
+        if kat is None:
             continue
         x = _amount(
             rec.get("belop"),
@@ -1087,27 +1137,27 @@ def four_year_plan(
     one_off: dict[int, float] = dict.fromkeys(years, 0.0)
     for rad, rec in zip(changes.index, changes.to_dict("records"), strict=True):
         name = _text(rec.get("endring")) or f"rad {row_label(rad)}"
-        kat = _key(rec.get("kategori")) or "tjeneste"
-        if kat not in CATEGORIES:
-            errors.append(
-                InputError(
-                    f"ukjent kategori {rec.get('kategori')!r} for '{name}'; bruk en av "
-                    + ", ".join(CATEGORIES),
-                    code="ugyldig_valg",
-                    context=_ctx(CHANGES_TABLE, rad, "kategori"),
-                )
-            )
-            continue
-        varighet = _key(rec.get("varighet")) or _VARIG
-        if varighet not in (_VARIG, _ENGANGS):
-            errors.append(
-                InputError(
-                    f"endringen '{name}' har ukjent varighet {rec.get('varighet')!r}; bruk "
-                    "varig eller engangs",
-                    code="ukjent_varighet",
-                    context=_ctx(CHANGES_TABLE, rad, "varighet"),
-                )
-            )
+        kat = _one_of(
+            rec.get("kategori"),
+            CATEGORIES,
+            noun="kategori",
+            owner=f"endringen '{name}' har ",
+            ctx=_ctx(CHANGES_TABLE, rad, "kategori"),
+            code="ugyldig_valg",
+            errors=errors,
+            default="tjeneste",
+        )
+        varighet = _one_of(
+            rec.get("varighet"),
+            _DURATIONS,
+            noun="varighet",
+            owner=f"endringen '{name}' har ",
+            ctx=_ctx(CHANGES_TABLE, rad, "varighet"),
+            code="ukjent_varighet",
+            errors=errors,
+            default=_VARIG,
+        )
+        if kat is None or varighet is None:
             continue
         fra = _year(
             rec.get("fra_aar"),
@@ -1191,52 +1241,33 @@ def four_year_plan(
         if limit is not None:
             parsed_rules.append((name, limit, direction, figure, rad))
     demography = pd.DataFrame(columns=["sektor", "aar", "merutgift", "forklaring"])
-    try:
-        if len(rates):
-            demography = demographic_cost(
+    if len(rates):
+        computed = _gathered(
+            errors,
+            lambda: demographic_cost(
                 population,
                 rates,
                 base_year=settings.base_year,
                 years=years,
                 unit_kr=settings.unit_kr,
                 alternative=settings.alternative,
-            )
-    except InputErrors as many:
-        errors += [e for e in many if isinstance(e, InputError)]
-    except InputError as exc:
-        errors.append(exc)
-    capital = pd.DataFrame(
-        {
-            "aar": years,
-            **{
-                c: 0.0
-                for c in (
-                    "investeringer",
-                    "nye_lan",
-                    "avdrag",
-                    "renter",
-                    "egne_midler",
-                    "avskrivninger",
-                )
-            },
-        }
-    )
+            ),
+        )
+        if computed is not None:
+            demography = computed
+    cap: dict[int, dict[str, float]] = {t: dict.fromkeys(_CAPITAL, 0.0) for t in years}
     invest_checks: list[CheckResult] = []
-    try:
-        if len(investments):
-            capital, invest_checks = capital_costs(
+    if len(investments):
+        found = _gathered(
+            errors,
+            lambda: _capital(
                 investments, interest, years=years, tolerance=settings.tolerance or 0.0
-            )
-    except InputErrors as many:
-        errors += [e for e in many if isinstance(e, InputError)]
-    except InputError as exc:
-        errors.append(exc)
+            ),
+        )
+        if found is not None:
+            cap, invest_checks = found
     InputErrors.raise_if_any(errors)
 
-    cap: dict[int, dict[str, float]] = {
-        int(r["aar"]): {str(k): float(v) for k, v in r.items() if k != "aar"}
-        for r in capital.to_dict("records")
-    }
     demo_sum = {t: math.fsum(demography.loc[demography["aar"] == t, "merutgift"]) for t in years}
     frame_total = math.fsum(by_cat.values())
     rows: list[dict[str, float]] = []
@@ -1350,6 +1381,7 @@ def four_year_plan(
                 "status": status,
             }
         )
+    balance: dict[int, CheckResult] = {}
     for row in rows:
         t = int(row["aar"])
         before, effect = float(row["ubalanse_for"]), float(row["tiltak"])
@@ -1387,16 +1419,15 @@ def four_year_plan(
                 if effect > tol
                 else "."
             )
-        checks.append(
-            CheckResult(
-                kontroll=f"Balanse {t}",
-                status=AVVIK if short > 0 else OK,
-                verdi=before - effect,
-                forventet=0.0,
-                avvik=before - effect,
-                forklaring=text,
-            )
+        balance[t] = CheckResult(
+            kontroll=f"Balanse {t}",
+            status=AVVIK if short > 0 else OK,
+            verdi=before - effect,
+            forventet=0.0,
+            avvik=before - effect,
+            forklaring=text,
         )
+        checks.append(balance[t])
     for name, limit, direction, figure, _ in parsed_rules:
         for row in rows:
             value = float(row[figure])
@@ -1455,4 +1486,5 @@ def four_year_plan(
         capital=pd.DataFrame(cap_rows),
         solution=solution,
         checks=checks,
+        balance=balance,
     )

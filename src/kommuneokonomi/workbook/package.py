@@ -215,18 +215,22 @@ def sheets_and_names(path: Path) -> tuple[list[str], dict[str, str | None]]:
 
 
 @contextmanager
-def atomic_target(target: Path) -> Iterator[Path]:
+def atomic_target(target: Path, *, zip_only: bool = True) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; on success rename it over ``target``.
 
     On any exception the temporary file is removed and ``target`` is left as it was. The file
     written keeps the permissions of the one it replaces, or gets those the umask gives a new
     file. A symbolic link is written through to its target when that is a workbook.
 
+    Args:
+        zip_only: refuse to replace an existing file that is not a zip package (a workbook,
+            or the note's .docx); False for a text or PDF file the tool writes itself.
+
     Raises:
         LayoutError: ``target`` is read-only, is (or links to) a file that is not a workbook,
             or is a link to nothing (:func:`writable_target`).
     """
-    target = writable_target(target)
+    target = writable_target(target, zip_only=zip_only)
     _remove_leftovers(target)
     mode = target.stat().st_mode & 0o777 if target.exists() else _new_file_mode()
     fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent)
@@ -247,7 +251,7 @@ def atomic_target(target: Path) -> Iterator[Path]:
 _ZIP_MAGIC = b"PK\x03\x04"
 
 
-def writable_target(target: Path) -> Path:
+def writable_target(target: Path, *, zip_only: bool = True) -> Path:
     """The file to write for ``target``: the path itself, or what a symbolic link points at.
 
     Refuses what would lose a user's file or fail late: a read-only file (its permission bits,
@@ -280,7 +284,7 @@ def writable_target(target: Path) -> Path:
             code="ingen_skrivetilgang",
             location=where,
         )
-    if info.st_size > 0:
+    if zip_only and info.st_size > 0:
         with open(path, "rb") as fh:
             head = fh.read(4)
         if head != _ZIP_MAGIC:
