@@ -9,7 +9,6 @@ project and the config sheet on its own.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import importlib
 import importlib.util
@@ -17,7 +16,6 @@ import io
 import json
 import os
 import re
-import signal
 import struct
 import subprocess
 import sys
@@ -34,8 +32,7 @@ from hypothesis import strategies as st
 from oletools.olevba import VBA_Parser, decompress_stream
 
 from kommuneokonomi import addin, cli
-
-from ..support.libreoffice import soffice_path
+from kommuneokonomi.office import run_bounded, soffice_path
 
 REPO = Path(__file__).resolve().parents[2]
 SRC = REPO / "addin" / "src"
@@ -633,25 +630,6 @@ def test_checklist_expected_values_are_what_the_functions_return() -> None:
 # --- an independent reader: LibreOffice -------------------------------------------------------
 
 
-def _run_bounded(cmd: list[str], *, timeout: float) -> str:
-    proc = subprocess.Popen(
-        cmd,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        pytest.fail(f"soffice brukte mer enn {timeout:g} s")
-    return out
-
-
 def test_libreoffice_imports_the_vba_project_and_config_sheet(
     parts: dict[str, bytes], tmp_path: Path
 ) -> None:
@@ -671,7 +649,7 @@ def test_libreoffice_imports_the_vba_project_and_config_sheet(
             z.writestr(name, data)
     profile = tmp_path / "profile"
     out_dir = tmp_path / "out"
-    log = _run_bounded(
+    _, log = run_bounded(
         [
             soffice,
             f"-env:UserInstallation={profile.as_uri()}",
@@ -686,6 +664,7 @@ def test_libreoffice_imports_the_vba_project_and_config_sheet(
             str(source),
         ],
         timeout=180,
+        cwd=tmp_path,
     )
     ods = out_dir / "tillegg.ods"
     assert ods.exists(), log
