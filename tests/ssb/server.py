@@ -11,6 +11,7 @@ malformed JSON), one per data request; every request is recorded in ``requests``
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import socket
@@ -109,6 +110,72 @@ class FakeTable:
             "status": status,
         }
 
+    def body(self, chosen: dict[str, list[str]]) -> bytes:
+        return json.dumps(self.dataset(chosen), ensure_ascii=False).encode("utf-8")
+
+
+@dataclass
+class RecordedTable:
+    """A table served from a genuine SSB response (a fixture file), never edited.
+
+    ``dims`` and the metadata are the response's own dimensions and categories; a data
+    request is answered with the response's own values and status symbols for the chosen
+    codes, in the response's order (every dimension must be selected, as for a variable SSB
+    does not let you eliminate). Asked for every code, the file's bytes are served as they are.
+    """
+
+    raw: bytes
+    extra: dict[str, dict[str, str]] = field(default_factory=dict)  # none is optional
+
+    def __post_init__(self) -> None:
+        self.doc: dict[str, Any] = json.loads(self.raw)
+        self.id = str(self.doc["extension"]["px"]["tableid"])
+
+    def dims(self) -> list[tuple[str, str, dict[str, str]]]:
+        out = []
+        for dim_id in self.doc["id"]:
+            dim = self.doc["dimension"][dim_id]
+            index = dim["category"]["index"]
+            codes = sorted(index, key=index.__getitem__)
+            out.append((dim_id, dim["label"], {c: dim["category"]["label"][c] for c in codes}))
+        return out
+
+    def metadata(self) -> dict[str, Any]:
+        doc = {k: v for k, v in self.doc.items() if k not in ("value", "status")}
+        return doc
+
+    def dataset(self, chosen: dict[str, list[str]]) -> dict[str, Any]:
+        dims = self.dims()
+        sizes = [len(cats) for _, _, cats in dims]
+        keep = [[j for j, c in enumerate(cats) if c in chosen[d]] for d, _, cats in dims]
+        status_in = self.doc.get("status") or {}
+        values: list[Any] = []
+        status: dict[str, str] = {}
+        for combo in itertools.product(*keep):
+            flat = 0
+            for j, size in zip(combo, sizes, strict=True):
+                flat = flat * size + j
+            if str(flat) in status_in:
+                status[str(len(values))] = status_in[str(flat)]
+            values.append(self.doc["value"][flat])
+        doc = copy.deepcopy(self.doc)
+        doc["size"] = [len(k) for k in keep]
+        for (dim_id, _, cats), k in zip(dims, keep, strict=True):
+            codes = [list(cats)[j] for j in k]
+            category = doc["dimension"][dim_id]["category"]
+            category["index"] = {c: n for n, c in enumerate(codes)}
+            for part in ("label", "unit"):
+                if part in category:
+                    category[part] = {c: category[part][c] for c in codes if c in category[part]}
+        doc["value"] = values
+        doc["status"] = status
+        return doc
+
+    def body(self, chosen: dict[str, list[str]]) -> bytes:
+        if all(set(cats) == set(chosen[d]) for d, _, cats in self.dims()):
+            return self.raw
+        return json.dumps(self.dataset(chosen), ensure_ascii=False).encode("utf-8")
+
 
 @dataclass
 class Reply:
@@ -125,7 +192,7 @@ def problem(status: int, title: str, detail: str = "") -> Reply:
 class FakeSsb:
     """The server. Use as a context manager; ``url`` is the API base to give the client."""
 
-    def __init__(self, *tables: FakeTable) -> None:
+    def __init__(self, *tables: FakeTable | RecordedTable) -> None:
         self.tables = {t.id: t for t in tables}
         self.script: deque[Reply] = deque()
         self.requests: list[tuple[str, dict[str, str]]] = []
@@ -184,8 +251,7 @@ class FakeSsb:
             if unknown:
                 return problem(400, "Bad Request", f"Non-existent value {unknown[0]} in {dim_id}")
             chosen[dim_id] = codes
-        body = json.dumps(table.dataset(chosen), ensure_ascii=False).encode("utf-8")
-        return Reply(200, body, {"Content-Type": "application/json; charset=utf-8"})
+        return Reply(200, table.body(chosen), {"Content-Type": "application/json; charset=utf-8"})
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
