@@ -366,14 +366,21 @@ def ask_analysis(app: Any) -> tuple[str, int, str] | None:
     user's text stays in Python: it is never written into a RunPython command). None when
     the user cancels. Checked by hand on Windows (docs/windows-sjekkliste.md)."""
     title = "Kommuneøkonomi: ny standardanalyse"
-    kommune = app.api.InputBox(Prompt="Kommune (navn eller nummer):", Title=title, Type=2)
+    kommune = app.api.InputBox(
+        Prompt="Kommune (navn eller nummer, eller Alle for hver kommune mot sin KOSTRA-gruppe):",
+        Title=title,
+        Type=2,
+    )
     if kommune is False or not str(kommune).strip():
         return None
     aar = app.api.InputBox(Prompt="År som analyseres (f.eks. 2024):", Title=title, Type=1)
     if aar is False:
         return None
     gruppe = app.api.InputBox(
-        Prompt="Sammenligningsgruppe: ASSS, eller kommuner skilt med semikolon:",
+        Prompt=(
+            "Sammenligningsgruppe: ASSS, en KOSTRA-gruppe (f.eks. EKG12; EKG med kommune "
+            "Alle) eller kommuner skilt med semikolon:"
+        ),
         Title=title,
         Default="ASSS",
         Type=2,

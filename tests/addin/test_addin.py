@@ -828,3 +828,39 @@ def test_packaged_addin_equals_the_build() -> None:
     repo = Path(__file__).resolve().parents[2]
     packaged = repo / "src" / "kommuneokonomi" / "data" / "addin" / ADDIN_FILE
     assert packaged.read_bytes() == (repo / "addin" / "dist" / ADDIN_FILE).read_bytes()
+
+
+class _Boxes:
+    """Excel's InputBox as xlwings' ``app.api`` gives it: the answers in turn, False for
+    Cancel; the prompts are kept."""
+
+    def __init__(self, *answers: object) -> None:
+        self.answers = list(answers)
+        self.prompts: list[str] = []
+
+    def InputBox(self, Prompt: str, Title: str, Type: int, Default: str = "") -> object:
+        self.prompts.append(Prompt)
+        return self.answers.pop(0)
+
+
+def _app(boxes: _Boxes) -> object:
+    return type("App", (), {"api": boxes})()
+
+
+def test_ny_analyse_asks_for_kommune_year_and_group() -> None:
+    from kommuneokonomi.macros import ask_analysis
+
+    boxes = _Boxes(" Trondheim ", 2024.0, "EKG12")
+    assert ask_analysis(_app(boxes)) == ("Trondheim", 2024, "EKG12")
+    assert len(boxes.prompts) == 3
+    assert "ASSS" in boxes.prompts[2] and "KOSTRA-gruppe" in boxes.prompts[2]
+    assert "Alle" in boxes.prompts[0]
+
+
+@pytest.mark.parametrize(
+    "answers", [(False,), ("Bergen", False), ("Bergen", 2024.0, False), ("  ",)]
+)
+def test_ny_analyse_cancelled_or_blank_is_nothing(answers: tuple[object, ...]) -> None:
+    from kommuneokonomi.macros import ask_analysis
+
+    assert ask_analysis(_app(_Boxes(*answers))) is None
