@@ -657,13 +657,18 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_hent(sub: Any) -> None:
     hent = sub.add_parser(
         "hent",
-        help="hent KOSTRA-tall fra SSB til tblData, slik tblHenting i arbeidsboken beskriver",
+        help=(
+            "hent KOSTRA-tall fra SSB til tblData, slik tblHenting i arbeidsboken beskriver "
+            "(økonomiplanen: befolkningen per aldersgruppe til tblBefolkning)"
+        ),
         description=(
             "Henter tallene som tabellen tblHenting beskriver fra SSBs statistikkbank "
             "(PxWebApi v2) og skriver dem i tblData: rader med samme Kommune, År og Indikator "
             "erstattes, nye legges til. Manglende tall står tomme med SSBs symbol i Merknad; "
             "Kilde sier hvor hvert tall kommer fra. Hvert svar lagres i et mellomlager ved "
-            "siden av arbeidsboken."
+            "siden av arbeidsboken. For økonomiplanen hentes innbyggerne i aldersgruppene i "
+            "tblSatser for budsjettåret og planårene til tblBefolkning: registrert befolkning "
+            "(tabell 07459) der SSB har den, ellers framskrivingen (hovedalternativet)."
         ),
     )
     hent.add_argument("fil", metavar="FIL", help=_FIL_HELP)
@@ -681,6 +686,14 @@ def _add_hent(sub: Any) -> None:
         "--cache",
         metavar="MAPPE",
         help="mellomlageret for svarene fra SSB (standard: FIL-navn.ssb-cache ved siden av filen)",
+    )
+    hent.add_argument(
+        "--framskriving",
+        metavar="NUMMER",
+        help=(
+            "økonomiplanen: SSB-tabellen med befolkningsframskrivingen for årene etter siste "
+            "registrerte år (standard: 14288, framskrivingen fra 2024)"
+        ),
     )
     hent.set_defaults(func=_cmd_hent)
     tabell = sub.add_parser(

@@ -93,6 +93,7 @@ class ErrorCode(StrEnum):
     TOM_TABELL = "tom_tabell"
     UGYLDIG_AAR = "ugyldig_aar"
     UGYLDIG_ADRESSE = "ugyldig_adresse"
+    UGYLDIG_ALDERSGRUPPE = "ugyldig_aldersgruppe"
     UGYLDIG_ART = "ugyldig_art"
     UGYLDIG_AVLEDET = "ugyldig_avledet"
     UGYLDIG_BEREGNING = "ugyldig_beregning"

@@ -35,6 +35,7 @@ from .engine.balance import ADVARSEL, AVVIK
 from .errors import InputErrors, KommuneokonomiError, LayoutError
 from .service import Recalculation, recalculate
 from .workbook.files import now_stamp
+from .workbook.layout import kind_of_tables
 from .workbook.live import LiveBook
 
 if TYPE_CHECKING:
@@ -302,18 +303,24 @@ def ny_standardanalyse(
 
 
 def hent_kostra(book: Any, **options: Any) -> HentResult | None:
-    """«Hent KOSTRA-tall»: fetch what tblHenting asks for from SSB into tblData.
+    """«Hent KOSTRA-tall»: fetch what tblHenting asks for from SSB into tblData; in a
+    four-year plan workbook, the population by age group into tblBefolkning.
 
     The same code as ``kommuneokonomi hent`` (:func:`kommuneokonomi.ssb.live.hent_workbook`).
     A failed fetch (offline, SSB error, bad tblHenting) shows a Norwegian message and changes
     nothing; a fetch that succeeded shows a summary. ``options`` go to ``hent_workbook``
     (``api_url``, ``offline``, ``cache_dir``; tests pass a client).
     """
+    from .ssb.befolkning import summary
     from .ssb.cli import report
-    from .ssb.live import hent_workbook
+    from .ssb.live import hent_befolkning_workbook, hent_workbook
 
     status = _StatusBar(book)
     try:
+        if kind_of_tables(LiveBook(book).table_names()) == "plan":
+            population = hent_befolkning_workbook(book, status=status, **options)
+            _alert(book, summary(population), critical=False)
+            return None
         result = hent_workbook(book, status=status, **options)
     except KommuneokonomiError as exc:
         problems = list(exc) if isinstance(exc, InputErrors) else [exc]

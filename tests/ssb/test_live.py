@@ -133,3 +133,29 @@ def test_hent_kostra_button_on_failure_changes_nothing(engine: None, tmp_path: P
     actions = remote.actions_of(book)
     assert [a["func"] for a in actions] == ["alert"]
     assert "Hentingen ble stoppet. Ingenting er endret" in str(actions[0]["args"])
+
+
+def test_the_plan_button_fetches_the_same_population_as_the_command(
+    engine: None, tmp_path: Path
+) -> None:
+    """«Hent KOSTRA-tall» in a plan workbook fills tblBefolkning as ``kommuneokonomi hent``."""
+    from kommuneokonomi import macros
+    from kommuneokonomi.ssb.befolkning import hent_befolkning
+    from kommuneokonomi.workbook.build import build_plan_workbook
+
+    from .test_plan_population import _befolkning, _projection, _registered
+
+    source = tmp_path / "plan.xlsx"
+    build_plan_workbook(example=True).save(source)
+    headless = tmp_path / "headless.xlsx"
+    shutil.copy(source, headless)
+    with FakeSsb(_registered(), _projection()) as ssb:
+        hent_befolkning(headless, api_url=ssb.url, now=NOW, cache_dir=tmp_path / "c")
+        book = remote.open_remote(remote.payload(source))
+        assert macros.hent_kostra(book, api_url=ssb.url, now=NOW, cache_dir=tmp_path / "c2") is None
+    actions = remote.actions_of(book)
+    live = tmp_path / "live.xlsx"
+    remote.apply_actions(actions, live, source=source)
+    assert _befolkning(live) == _befolkning(headless)
+    alerts = [a for a in actions if a["func"] == "alert"]
+    assert len(alerts) == 1 and "Hentet befolkningen for Trondheim" in str(alerts[0]["args"])

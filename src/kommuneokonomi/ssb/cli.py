@@ -1,5 +1,9 @@
 """What ``kommuneokonomi hent FIL [--api-url URL] [--offline] [--cache MAPPE]`` does and prints.
 
+For a savings workbook: tblHenting -> tblData (:mod:`.fetch`); for a four-year plan workbook:
+the population by age group into tblBefolkning (:mod:`.befolkning`, ``--framskriving NUMMER``
+for another projection table than 14288).
+
 The command's arguments are defined with every other command in :mod:`kommuneokonomi.cli`,
 which also prints ``Feil: ...`` and exits 2 on a
 :class:`~kommuneokonomi.errors.KommuneokonomiError` (bad tblHenting, fetch failure). Here:
@@ -13,11 +17,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
+from ..errors import InputError
 from ..progress import Progress
-from .fetch import HentResult, hent
+from .fetch import Collected, HentResult, hent
 
-__all__ = ["main", "report", "run"]
+__all__ = ["main", "report", "requests_line", "run"]
 
 
 def report(result: HentResult) -> str:
@@ -35,15 +41,19 @@ def report(result: HentResult) -> str:
         )
     if result.columns_added:
         lines.append(f"Nye kolonner i tblData: {', '.join(result.columns_added)}.")
-    if c.from_cache == c.requests:
-        lines.append(f"{c.requests} svar spilt av fra mellomlageret {result.cache}.")
-    else:
-        lines.append(
-            f"{c.requests} forespørsler til SSB ({c.http_calls} kall); svarene er lagret i "
-            f"{result.cache}."
-        )
+    lines.append(requests_line(c, result.cache))
     lines.append(f"Kjør «kommuneokonomi recalc {result.path}» for å beregne med de nye tallene.")
     return "\n".join(lines)
+
+
+def requests_line(collected: Collected, cache: Path) -> str:
+    """How the figures were got: replayed from the cache, or requests to SSB (Norwegian)."""
+    if collected.from_cache == collected.requests:
+        return f"{collected.requests} svar spilt av fra mellomlageret {cache}."
+    return (
+        f"{collected.requests} forespørsler til SSB ({collected.http_calls} kall); svarene er "
+        f"lagret i {cache}."
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,6 +63,25 @@ def run(args: argparse.Namespace) -> int:
         KommuneokonomiError: tblHenting is missing or wrong, or a fetch failed; the workbook is
             unchanged.
     """
+    if _is_plan(args.fil):
+        from .befolkning import PROJECTION_TABLE, hent_befolkning, summary
+
+        with Progress() as progress:
+            population = hent_befolkning(
+                args.fil,
+                api_url=args.api_url,
+                offline=args.offline,
+                cache_dir=args.cache,
+                progress=progress.counter("Henter befolkningen fra SSB"),
+                projection=args.framskriving or PROJECTION_TABLE,
+            )
+        print(summary(population))
+        return 0
+    if args.framskriving:
+        raise InputError(
+            "--framskriving gjelder bare økonomiplanen (arbeidsboken med tblBefolkning)",
+            code="ugyldig_valg",
+        )
     with Progress() as progress:
         result = hent(
             args.fil,
@@ -63,6 +92,14 @@ def run(args: argparse.Namespace) -> int:
         )
     print(report(result))
     return 0
+
+
+def _is_plan(path: str) -> bool:
+    """A four-year plan workbook (its population is fetched), told by its tables."""
+    from ..workbook.files import FileBook
+    from ..workbook.layout import kind_of_tables
+
+    return kind_of_tables(FileBook(Path(path)).table_names()) == "plan"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

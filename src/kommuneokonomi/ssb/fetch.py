@@ -25,7 +25,8 @@ import itertools
 import math
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -55,11 +56,16 @@ __all__ = [
     "TIME_DIM",
     "BookReader",
     "Collected",
+    "FetchRow",
+    "FileTable",
     "HentResult",
     "MergePlan",
     "Progress",
     "TableEdit",
+    "Where",
     "collect",
+    "editing_table",
+    "fetch_rows",
     "hent",
     "parse_years",
     "plan_merge",
@@ -76,6 +82,9 @@ _FIELDS = ("kommune", "aar", "indikator", "verdi", "merknad", "kilde")
 
 #: progress(done, total, what): called with 0 before the first request and after each one.
 Progress = Callable[[int, int, str], None]
+
+#: where(row index, column) -> the cell a problem with that column of that row is named at.
+Where = Callable[[int, str], Location | None]
 
 _CODE = re.compile(r"^[A-Za-z0-9_.\-]+$")
 _GROUP_CODE = re.compile(r"^[A-Z][A-Z0-9]+$")  # KOSTRA group codes such as EKG12, EAKUO
@@ -190,8 +199,9 @@ def _selection(text: object) -> dict[str, tuple[str, ...]]:
 
 
 @dataclass(frozen=True)
-class _Row:
-    """One validated tblHenting row."""
+class FetchRow:
+    """One series to fetch: a validated tblHenting row, or a row another workbook builds
+    (the plan's population, :mod:`.befolkning`). ``index`` is what its ``Where`` locates."""
 
     index: int
     table: str
@@ -301,9 +311,9 @@ class _Members:
         )
 
 
-def _read_rows(henting: ReadTable, members: _Members) -> list[_Row]:
+def _read_rows(henting: ReadTable, members: _Members) -> list[FetchRow]:
     problems: list[KommuneokonomiError] = []
-    rows: list[_Row] = []
+    rows: list[FetchRow] = []
     frame = henting.frame
     if frame.empty:
         raise InputError(
@@ -339,7 +349,7 @@ def _read_rows(henting: ReadTable, members: _Members) -> list[_Row]:
                 )
         if len(parsed) == len(readers):
             rows.append(
-                _Row(
+                FetchRow(
                     index=i,
                     table=parsed["tabell"],
                     contents=parsed["innhold"],
@@ -362,9 +372,9 @@ def _read_rows(henting: ReadTable, members: _Members) -> list[_Row]:
 _Group = tuple[str, str, tuple[tuple[str, tuple[str, ...]], ...]]
 
 
-def _queries(rows: Sequence[_Row]) -> list[tuple[Query, _Group]]:
+def _queries(rows: Sequence[FetchRow]) -> list[tuple[Query, _Group]]:
     """One request per (table, region dimension, further selection), before splitting."""
-    groups: dict[_Group, list[_Row]] = {}
+    groups: dict[_Group, list[FetchRow]] = {}
     for row in rows:
         groups.setdefault(row.group, []).append(row)
     queries = []
@@ -451,7 +461,7 @@ class _Cells:
             key = (table, region_dim, selection, region, contents, str(year), tuple(part))
             self.cells[key] = _Cell(float(value), status, labels[region], src)
 
-    def get(self, row: _Row, region: str, year: int) -> _Cell | None:
+    def get(self, row: FetchRow, region: str, year: int) -> _Cell | None:
         """The cell of ``row`` for a region and year: the sum of its parts where the
         selection sums several codes (missing if any part is missing, with that part's
         symbol; None if SSB's answer lacks a part)."""
@@ -486,7 +496,7 @@ def _codes_text(codes: tuple[str, ...]) -> str:
     return ",".join(codes) + (" (sum)" if len(codes) > 1 else "")
 
 
-def _kilde(row: _Row, region: str, cell: _Cell) -> str:
+def _kilde(row: FetchRow, region: str, cell: _Cell) -> str:
     when = cell.source.fetched_at
     selection = "".join(f", {d}={_codes_text(c)}" for d, c in row.selection)
     return (
@@ -586,7 +596,33 @@ def collect(
             )
     henting, kommuner = _read_settings(book)
     rows = _read_rows(henting, _Members(kommuner, load_renumbering()))
-    _check_codes(rows, henting, client=client, cache=cache, offline=offline, now=now)
+
+    def where(index: int, column: str) -> Location | None:
+        return henting.cells.get((index, column)) or henting.raw.location(index, 0)
+
+    return fetch_rows(
+        rows, where=where, client=client, cache=cache, offline=offline, progress=progress, now=now
+    )
+
+
+def fetch_rows(
+    rows: Sequence[FetchRow],
+    *,
+    where: Where,
+    client: PxWebClient,
+    cache: ResponseCache,
+    offline: bool = False,
+    progress: Progress | None = None,
+    now: dt.datetime | None = None,
+) -> Collected:
+    """Check ``rows`` against each table's metadata, fetch (or replay) them and build one
+    row per municipality, year and series (see :class:`Collected`).
+
+    Raises:
+        InputErrors: a code, variable, value or year a table does not have, at ``where``.
+        FetchError: a request failed or, offline, is not cached.
+    """
+    _check_codes(rows, where, client=client, cache=cache, offline=offline, now=now)
     parts: list[tuple[Query, _Group]] = []
     for query, group in _queries(rows):
         parts.extend((part, group) for part in client.plan(query))
@@ -617,7 +653,7 @@ def collect(
         if progress:
             progress(done, total, what)
     return Collected(
-        rows=_build_rows(rows, cells, henting),
+        rows=_build_rows(rows, cells, where),
         requests=total,
         from_cache=from_cache,
         http_calls=client.calls - calls_before,
@@ -625,8 +661,8 @@ def collect(
 
 
 def _check_codes(
-    rows: Sequence[_Row],
-    henting: ReadTable,
+    rows: Sequence[FetchRow],
+    where_of: Where,
     *,
     client: PxWebClient,
     cache: ResponseCache,
@@ -661,7 +697,7 @@ def _check_codes(
                     "Tabellene finnes i Statistikkbanken (ssb.no/statbank), og "
                     "'kommuneokonomi tabell NUMMER' viser en tabells variabler og koder",
                     code="ukjent_kode",
-                    location=henting.cells.get((row.index, "tabell")),
+                    location=where_of(row.index, "tabell"),
                 )
                 for row in at_table
             ]
@@ -670,8 +706,8 @@ def _check_codes(
             continue
         for row in at_table:
 
-            def where(column: str, row: _Row = row) -> Location | None:
-                return henting.cells.get((row.index, column)) or henting.raw.location(row.index, 0)
+            def where(column: str, row: FetchRow = row) -> Location | None:
+                return where_of(row.index, column)
 
             problems += metadata.problems_in(
                 metadata.Asked(
@@ -689,7 +725,7 @@ def _check_codes(
     InputErrors.raise_if_any(problems)
 
 
-def _build_rows(rows: Sequence[_Row], cells: _Cells, henting: ReadTable) -> pd.DataFrame:
+def _build_rows(rows: Sequence[FetchRow], cells: _Cells, where: Where) -> pd.DataFrame:
     out: list[dict[str, object]] = []
     seen: dict[tuple[str, int, str], int] = {}
     problems: list[KommuneokonomiError] = []
@@ -718,7 +754,7 @@ def _build_rows(rows: Sequence[_Row], cells: _Cells, henting: ReadTable) -> pd.D
                             f"{name}, {year}, {row.indicator} hentes to ganger (også fra rad "
                             f"{seen[key] + 1} i tblHenting)",
                             code="duplikat",
-                            location=henting.cells.get((row.index, "indikator")),
+                            location=where(row.index, "indikator"),
                         )
                     )
                     continue
@@ -1001,21 +1037,64 @@ def _table_sheet(wb: Any, name: str) -> tuple[Worksheet, Table]:
     raise LayoutError(f"fant ikke tabellen {name}", code="mangler_tabell")
 
 
-def _apply_file(wb: Any, values_wb: Any, rows: pd.DataFrame, file_name: str) -> TableEdit:
-    """Merge ``rows`` into tblData of the formula workbook ``wb`` (in memory)."""
-    ws, table = _table_sheet(wb, DATA.name)
+@dataclass
+class FileTable:
+    """A named table of a workbook file open for editing (see :func:`editing_table`).
+
+    Attributes:
+        ws, table: the openpyxl sheet and table (the formula workbook: what is saved).
+        bounds: (min_col, min_row, max_col, max_row) of the table.
+        cell: any cell's value on the sheet; a formula's last calculated value.
+    """
+
+    ws: Worksheet
+    table: Table
+    bounds: tuple[int, int, int, int]
+    cell: Callable[[int, int], object]
+
+    def resize(self, top: int, left: int, bottom: int, right: int) -> None:
+        ref = f"{cell_address(top, left)}:{cell_address(bottom, right)}"
+        self.table.ref = ref
+        if self.table.autoFilter is not None:
+            self.table.autoFilter.ref = ref
+
+
+@contextmanager
+def editing_table(target: Path, name: str) -> Iterator[FileTable]:
+    """Open ``target`` to edit its table ``name``; when the block ends without an exception,
+    the workbook is saved through a temporary file and an atomic rename, with every formula's
+    last calculated value kept (VBA kept in .xlsm). An exception leaves the file as it was."""
+    keep_vba = target.suffix.lower() == ".xlsm"
+    try:
+        wb = openpyxl.load_workbook(target, data_only=False, keep_vba=keep_vba)
+        values_wb = openpyxl.load_workbook(target, data_only=True)
+    except (KeyError, ValueError, OSError) as exc:  # pragma: no cover - FileBook read it
+        raise LayoutError(
+            f"filen kan ikke leses som Excel-fil ({type(exc).__name__})",
+            code="ugyldig_fil",
+            location=Location(file=target.name),
+        ) from exc
+    cached = _cached_formula_values(wb, values_wb)
+    ws, table = _table_sheet(wb, name)
     vws = values_wb[ws.title]
     bounds = tuple(int(x) for x in range_boundaries(table.ref))  # type: ignore[arg-type]
 
     def cell(row: int, col: int) -> object:
         value = ws.cell(row, col).value
-        if value is not None and not (isinstance(value, str) and value.startswith("=")):
-            return value
-        return vws.cell(row, col).value if value is not None else None
+        if isinstance(value, str) and value.startswith("="):
+            return vws.cell(row, col).value
+        return value
 
-    edit = plan_table_edit(
-        (bounds[0], bounds[1], bounds[2], bounds[3]), cell, rows, sheet=ws.title, file=file_name
-    )
+    yield FileTable(ws, table, (bounds[0], bounds[1], bounds[2], bounds[3]), cell)
+    with atomic_target(target) as tmp:
+        wb.save(tmp)
+        patch_cached_values(tmp, cached)
+
+
+def _apply_file(edited: FileTable, rows: pd.DataFrame, file_name: str) -> TableEdit:
+    """Merge ``rows`` into tblData of the workbook open for editing."""
+    ws, table = edited.ws, edited.table
+    edit = plan_table_edit(edited.bounds, edited.cell, rows, sheet=ws.title, file=file_name)
     for (r, c), value in edit.writes.items():
         written = ws.cell(r, c)
         written.value = _cell_value(value)
@@ -1032,10 +1111,7 @@ def _apply_file(wb: Any, values_wb: Any, rows: pd.DataFrame, file_name: str) -> 
             number_format = edit.formats.get(edit.left + k)
             if number_format:
                 target.number_format = number_format
-    ref = f"{cell_address(edit.top, edit.left)}:{cell_address(edit.bottom, edit.right)}"
-    table.ref = ref
-    if table.autoFilter is not None:
-        table.autoFilter.ref = ref
+    edited.resize(edit.top, edit.left, edit.bottom, edit.right)
     if edit.grown and table.tableColumns:
         next_id = max(int(c.id) for c in table.tableColumns) + 1
         for header in edit.grown:
@@ -1105,21 +1181,8 @@ def hent(
         progress=progress,
         now=now,
     )
-    keep_vba = target.suffix.lower() == ".xlsm"
-    try:
-        wb = openpyxl.load_workbook(target, data_only=False, keep_vba=keep_vba)
-        values_wb = openpyxl.load_workbook(target, data_only=True)
-    except (KeyError, ValueError, OSError) as exc:  # pragma: no cover - FileBook read it
-        raise LayoutError(
-            f"filen kan ikke leses som Excel-fil ({type(exc).__name__})",
-            code="ugyldig_fil",
-            location=Location(file=target.name),
-        ) from exc
-    cached = _cached_formula_values(wb, values_wb)
-    edit = _apply_file(wb, values_wb, collected.rows, target.name)
-    with atomic_target(target) as tmp:
-        wb.save(tmp)
-        patch_cached_values(tmp, cached)
+    with editing_table(target, DATA.name) as edited:
+        edit = _apply_file(edited, collected.rows, target.name)
     return HentResult(
         path=target,
         cache=cache.folder,

@@ -22,13 +22,20 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import LayoutError
-from ..workbook.layout import DATA
+from ..workbook.layout import BEFOLKNING, DATA
 from ..workbook.live import LiveBook, excel_value
+from .befolkning import (
+    PROJECTION_TABLE,
+    BefolkningResult,
+    PopulationEdit,
+    collect_population,
+    plan_population_edit,
+)
 from .cache import ResponseCache, default_cache_dir
 from .client import PxWebClient
 from .fetch import HentResult, Progress, TableEdit, collect, plan_table_edit
 
-__all__ = ["hent_workbook", "live_cache_dir"]
+__all__ = ["hent_befolkning_workbook", "hent_workbook", "live_cache_dir"]
 
 
 def live_cache_dir(book: Any) -> Path:
@@ -47,6 +54,29 @@ def _find(book: Any, name: str) -> tuple[Any, Any]:
             if str(table.name) == name:
                 return sheet, table
     raise LayoutError(f"fant ikke tabellen {name}", code="mangler_tabell")
+
+
+def _read_around(
+    book: Any, name: str, below: int, beside: int
+) -> tuple[Any, Any, tuple[int, int, int, int], Callable[[int, int], object]]:
+    """The table ``name`` in one read, with ``beside`` columns to its right and ``below`` rows
+    under it: its sheet, the table, its bounds (min_col, min_row, max_col, max_row) and each
+    cell's value (None outside what was read)."""
+    sheet, table = _find(book, name)
+    rng = table.range
+    top, left = int(rng.row), int(rng.column)
+    n_rows, n_cols = (int(x) for x in rng.shape)
+    bottom, right = top + n_rows - 1, left + n_cols - 1
+    area = sheet.range((top, left), (bottom + below, right + beside))
+    grid = area.options(ndim=2).value or [[]]
+
+    def cell(row: int, col: int) -> object:
+        i, j = row - top, col - left
+        if 0 <= i < len(grid) and 0 <= j < len(grid[i]):
+            return grid[i][j]
+        return None
+
+    return sheet, table, (left, top, right, bottom), cell
 
 
 def _runs(cells: dict[tuple[int, int], object]) -> Iterator[tuple[int, int, list[object]]]:
@@ -111,24 +141,9 @@ def hent_workbook(
         progress=progress,
         now=now,
     )
-    sheet, table = _find(book, DATA.name)
-    rng = table.range
-    top, left = int(rng.row), int(rng.column)
-    n_rows, n_cols = (int(x) for x in rng.shape)
-    bottom, right = top + n_rows - 1, left + n_cols - 1
-    # one read: the table, two columns beside it and room for the new rows below
-    area = sheet.range((top, left), (bottom + len(collected.rows), right + 2))
-    grid = area.options(ndim=2).value or [[]]
-
-    def cell(row: int, col: int) -> object:
-        i, j = row - top, col - left
-        if 0 <= i < len(grid) and 0 <= j < len(grid[i]):
-            return grid[i][j]
-        return None
-
-    edit = plan_table_edit(
-        (left, top, right, bottom), cell, collected.rows, sheet=str(sheet.name), file=live.name
-    )
+    # two columns beside tblData (Merknad, Kilde) and room for the new rows below
+    sheet, table, bounds, cell = _read_around(book, DATA.name, len(collected.rows), 2)
+    edit = plan_table_edit(bounds, cell, collected.rows, sheet=str(sheet.name), file=live.name)
     _write(sheet, table, edit)
     return HentResult(
         path=Path(live.name),
@@ -137,4 +152,69 @@ def hent_workbook(
         replaced=edit.plan.replaced,
         added=edit.plan.added,
         columns_added=edit.added_columns,
+    )
+
+
+def _write_population(sheet: Any, table: Any, edit: PopulationEdit) -> None:
+    for row, col, values in _runs(edit.writes):
+        target = sheet.range((row, col), (row, col + len(values) - 1))
+        target.value = [[excel_value(v) for v in values]]
+    for (row, col), number_format in sorted(edit.formats.items()):
+        sheet.range((row, col)).number_format = number_format
+    table.resize(sheet.range((edit.top, edit.left), (edit.bottom, edit.right)))
+
+
+def hent_befolkning_workbook(
+    book: Any,
+    *,
+    api_url: str | None = None,
+    offline: bool = False,
+    cache_dir: str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
+    status: Callable[[str], None] | None = None,
+    now: dt.datetime | None = None,
+    client: PxWebClient | None = None,
+    projection: str = PROJECTION_TABLE,
+) -> BefolkningResult:
+    """The four-year plan's population into tblBefolkning of the open workbook ``book``: the
+    same code as ``kommuneokonomi hent plan.xlsx`` (:mod:`.befolkning`).
+
+    Raises:
+        KommuneokonomiError: as :func:`.befolkning.hent_befolkning`; nothing written then.
+    """
+    if client is None:
+        with PxWebClient(api_url) as own:
+            return hent_befolkning_workbook(
+                book,
+                offline=offline,
+                cache_dir=cache_dir,
+                progress=progress,
+                status=status,
+                now=now,
+                client=own,
+                projection=projection,
+            )
+    live = LiveBook(book, progress=status)
+    cache = ResponseCache(cache_dir if cache_dir is not None else live_cache_dir(book))
+    population = collect_population(
+        live,
+        client=client,
+        cache=cache,
+        offline=offline,
+        progress=progress,
+        now=now,
+        projection=projection,
+    )
+    # Kilde beside tblBefolkning and room for the new rows below
+    rows = len(population.collected.rows)
+    sheet, table, bounds, cell = _read_around(book, BEFOLKNING.name, rows, 1)
+    edit = plan_population_edit(bounds, cell, population, sheet=str(sheet.name), file=live.name)
+    _write_population(sheet, table, edit)
+    return BefolkningResult(
+        path=Path(live.name),
+        cache=cache.folder,
+        population=population,
+        replaced=edit.replaced,
+        added=edit.added,
+        kept_alternatives=edit.kept,
     )

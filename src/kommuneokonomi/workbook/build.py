@@ -191,7 +191,10 @@ _BUDGET = _Book(
 )
 
 _PLAN_HELP = {
-    "Egen kommune": "Kommunen planen gjelder (står i overskriften på arket Plan).",
+    "Egen kommune": (
+        "Kommunen planen gjelder (står i overskriften på arket Plan); Hent KOSTRA-tall henter "
+        "befolkningen dens fra SSB til tblBefolkning."
+    ),
     "Budsjettår": (
         "Det vedtatte budsjettåret som planen bygger på (tblRamme); planårene er årene etter. "
         "Tallene er i faste priser for dette året."

@@ -466,8 +466,9 @@ BEFOLKNING = TableSpec(
         _c("Alternativ", "alternativ", required=False, width=12),
     ),
     description=(
-        "Innbyggere per aldersgruppe 1. januar i budsjettåret og hvert planår (f.eks. SSBs "
-        "befolkningsframskriving, hovedalternativet). Alternativ (valgfri): hoved, lav, høy."
+        "Innbyggere per aldersgruppe 1. januar i budsjettåret og hvert planår: registrert og "
+        "framskrevet (hovedalternativet) fra SSB med Hent KOSTRA-tall, eller skrevet inn. "
+        "Alternativ (valgfri): hoved, lav, høy."
     ),
 )
 SATSER = TableSpec(
