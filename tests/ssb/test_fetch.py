@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +22,7 @@ from kommuneokonomi.workbook.files import FileBook, write_table
 from kommuneokonomi.workbook.layout import DATA, Column, TableSpec
 from kommuneokonomi.workbook.tables import to_frame
 
+from ..trust.helpers import run_cli
 from .books import ASSS4, data_records, henting_row, make_book, read_data
 from .server import Cell, FakeClock, FakeSsb, FakeTable, Reply, closed_port_url, problem
 
@@ -518,3 +520,38 @@ def test_hent_selects_function_and_art_in_12362(tmp_path: Path) -> None:
         "valueCodes[KOKfunksjon0000]" in params and "valueCodes[KOKart0000]" in params
         for _, params in requests
     )
+
+
+def test_years_a_table_does_not_have_are_not_asked_for_and_say_why(
+    ssb: FakeSsb, tmp_path: Path
+) -> None:
+    """12134 here ends in 2025. Asking 2024-2027 (the figures of 2026 are not published yet)
+    must not make SSB refuse the whole request: 2024-2025 are fetched, 2026-2027 written as
+    missing with the table's years in Kilde, never as 0."""
+    henting = [henting_row("12134", "KOSAGD230000", ND, "Bergen; 0301", "2024-2027")]
+    path = make_book(tmp_path / "nye_aar.xlsx", henting)
+    run = run_cli("hent", path, "--api-url", ssb.url)
+    assert run.code == 0, run.err
+    assert "4 av dem gjelder år en tabell ikke har" in run.out
+    data = by_key(path)
+    assert data[("Bergen", 2025, ND)]["Verdi"] == 1.0
+    for kommune, year in itertools.product(("Bergen", "Oslo"), (2026, 2027)):
+        row = data[(kommune, year, ND)]
+        assert row["Verdi"] is None and row["Merknad"] == "ikke i tabellen"
+        assert row["Kilde"] == (
+            f"SSB tabell 12134 har ikke tall for {year} (tabellen har 2015-2025); ikke hentet"
+        )
+    # the request held only the years the table has
+    ((_, params),) = ssb.requests
+    assert params["valueCodes[Tid]"] == "2024,2025"
+
+
+def test_a_year_before_a_table_begins_is_named_by_the_table_too(
+    ssb: FakeSsb, tmp_path: Path
+) -> None:
+    henting = [henting_row("12134", "KOSAGD230000", ND, "Bergen", "2013-2016")]
+    path = make_book(tmp_path / "gamle_aar.xlsx", henting)
+    hent(path, api_url=ssb.url, now=NOW)
+    data = by_key(path)
+    assert [data[("Bergen", y, ND)]["Merknad"] for y in (2013, 2014)] == ["ikke i tabellen"] * 2
+    assert data[("Bergen", 2015, ND)]["Verdi"] == 1.0

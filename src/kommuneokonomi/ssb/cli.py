@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..progress import Progress
-from .fetch import Collected, HentResult, hent
+from .fetch import NOT_IN_TABLE, Collected, HentResult, hent
 
 __all__ = ["main", "report", "requests_line", "run"]
 
@@ -34,10 +34,17 @@ def report(result: HentResult) -> str:
         f"Hentet {n} tall til tblData i {result.path.name}: {result.replaced} erstattet, "
         f"{result.added} nye."
     ]
-    if c.missing:
+    lacking = int((c.rows["merknad"] == NOT_IN_TABLE).sum()) if len(c.rows) else 0
+    if c.missing - lacking:
         lines.append(
-            f"{c.missing} av dem mangler verdi hos SSB; cellen i Verdi er tom og SSBs symbol "
-            "står i Merknad."
+            f"{c.missing - lacking} av dem mangler verdi hos SSB; cellen i Verdi er tom og SSBs "
+            "symbol står i Merknad."
+        )
+    if lacking:
+        lines.append(
+            f"{lacking} av dem gjelder år en tabell ikke har (ikke publisert ennå, eller "
+            f"tabellen er avsluttet): Verdi er tom, Merknad «{NOT_IN_TABLE}», og Kilde sier "
+            "hvilke år tabellen har."
         )
     if result.columns_added:
         lines.append(f"Nye kolonner i tblData: {', '.join(result.columns_added)}.")

@@ -27,7 +27,7 @@ import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -622,9 +622,20 @@ def fetch_rows(
         InputErrors: a code, variable, value or year a table does not have, at ``where``.
         FetchError: a request failed or, offline, is not cached.
     """
-    _check_codes(rows, where, client=client, cache=cache, offline=offline, now=now)
+    spans = _check_codes(rows, where, client=client, cache=cache, offline=offline, now=now)
+    # a year a table does not have (not yet published, or the table has ended) is not asked
+    # for (SSB would refuse the whole request); it becomes a missing row that says why
+    absent = {
+        row.index: tuple(y for y in row.years if str(y) not in spans[row.table])
+        for row in rows
+        if row.table in spans
+    }
+    asked = [
+        replace(row, years=tuple(y for y in row.years if y not in absent.get(row.index, ())))
+        for row in rows
+    ]
     parts: list[tuple[Query, _Group]] = []
-    for query, group in _queries(rows):
+    for query, group in _queries(asked):
         parts.extend((part, group) for part in client.plan(query))
     cells = _Cells()
     total = len(parts)
@@ -653,7 +664,7 @@ def fetch_rows(
         if progress:
             progress(done, total, what)
     return Collected(
-        rows=_build_rows(rows, cells, where),
+        rows=_build_rows(rows, cells, where, absent=absent, spans=spans),
         requests=total,
         from_cache=from_cache,
         http_calls=client.calls - calls_before,
@@ -668,16 +679,21 @@ def _check_codes(
     cache: ResponseCache,
     offline: bool,
     now: dt.datetime | None,
-) -> None:
+) -> dict[str, tuple[str, ...]]:
     """Read each table's metadata (cached like the data) and report every row that asks for
     a table, contents code, variable or value the table does not have, at its cell, before
     any data is fetched. Offline without cached metadata the rows are not checked.
+
+    Returns:
+        The years each checked table has (by table number); a table offline without cached
+        metadata is not among them.
 
     Raises:
         InputErrors: every such row, with the codes the table does have.
         FetchError: the metadata could not be fetched (other than an unknown table).
     """
     problems: list[KommuneokonomiError] = []
+    spans: dict[str, tuple[str, ...]] = {}
     for table in dict.fromkeys(row.table for row in rows):
         at_table = [row for row in rows if row.table == table]
         try:
@@ -704,6 +720,9 @@ def _check_codes(
             continue
         if meta is None:
             continue
+        times = meta.variable(TIME_DIM)
+        if times is not None:
+            spans[table] = times.codes
         for row in at_table:
 
             def where(column: str, row: FetchRow = row) -> Location | None:
@@ -723,16 +742,54 @@ def _check_codes(
                 meta,
             )
     InputErrors.raise_if_any(problems)
+    return spans
 
 
-def _build_rows(rows: Sequence[FetchRow], cells: _Cells, where: Where) -> pd.DataFrame:
+#: Merknad of a year the table does not have (no SSB symbol: SSB was not asked for it)
+NOT_IN_TABLE = "ikke i tabellen"
+
+
+def _span(years: Sequence[str]) -> str:
+    numbers = sorted(int(y) for y in years if y.isdigit())
+    return f"{numbers[0]}-{numbers[-1]}" if numbers else "ingen år"
+
+
+def _build_rows(
+    rows: Sequence[FetchRow],
+    cells: _Cells,
+    where: Where,
+    *,
+    absent: dict[int, tuple[int, ...]] | None = None,
+    spans: dict[str, tuple[str, ...]] | None = None,
+) -> pd.DataFrame:
     out: list[dict[str, object]] = []
     seen: dict[tuple[str, int, str], int] = {}
     problems: list[KommuneokonomiError] = []
+    absent, spans = absent or {}, spans or {}
     for row in rows:
+        lacking = absent.get(row.index, ())
+        # the years fetched first, so a year not fetched gets the name SSB's label gave
+        years = [y for y in row.years if y not in lacking] + [y for y in row.years if y in lacking]
         for m in row.members:
-            for year in row.years:
+            named = m.name
+            for year in years:
                 codes = m.codes_for(year)
+                if year in lacking:
+                    if codes:
+                        out.append(
+                            {
+                                "kommune": named or m.name or codes[0],
+                                "aar": year,
+                                "indikator": row.indicator,
+                                "verdi": None,
+                                "merknad": NOT_IN_TABLE,
+                                "kilde": (
+                                    f"SSB tabell {row.table} har ikke tall for {year} (tabellen "
+                                    f"har {_span(spans.get(row.table, ()))}); ikke hentet"
+                                ),
+                            }
+                        )
+                    continue
                 found = [(c, cells.get(row, c, year)) for c in codes]
                 present = [(c, cell) for c, cell in found if cell is not None]
                 if not present:
@@ -747,6 +804,7 @@ def _build_rows(rows: Sequence[FetchRow], cells: _Cells, where: Where) -> pd.Dat
                     ((c, x) for c, x in present if not math.isnan(x.value)), present[0]
                 )
                 name = m.name or _label_name(cell.label, code)
+                named = named or name
                 key = (name.casefold(), year, row.indicator.casefold())
                 if key in seen:
                     problems.append(
