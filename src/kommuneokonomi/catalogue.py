@@ -43,7 +43,12 @@ class TargetGroup:
 
 @dataclass(frozen=True)
 class Quality:
-    """An indicator shown beside a line's cost: a cheap reference may be a poor one."""
+    """An indicator shown beside a line's cost: a cheap reference may be a poor one.
+
+    With ``per`` (a target group) the fetched series is a count, ``<indikator>_antall``, and
+    the indicator is derived from it: count / the group's inhabitants x ``faktor`` (e.g.
+    legeårsverk per 10 000 innbyggere).
+    """
 
     indikator: str
     navn: str
@@ -52,6 +57,13 @@ class Quality:
     beste: str
     verifisert: str
     utvalg: str = ""
+    per: str = ""
+    faktor: float = 1.0
+
+    @property
+    def fetched(self) -> str:
+        """The id of the fetched series: the indicator itself, or its count."""
+        return f"{self.indikator}_antall" if self.per else self.indikator
 
 
 @dataclass(frozen=True)
@@ -143,7 +155,11 @@ def _check(catalogue: Catalogue) -> None:
                     f"{line.indikator}"
                 )
             seen_functions[function] = line.indikator
-        for series in (line.indikator, line.spending, *(q.indikator for q in line.kvalitet)):
+        for q in line.kvalitet:
+            if q.per and q.per not in group_ids:
+                raise ValueError(f"{q.indikator}: ukjent målgruppe {q.per}")
+        qualities = {q.indikator for q in line.kvalitet} | {q.fetched for q in line.kvalitet}
+        for series in (line.indikator, line.spending, *sorted(qualities)):
             if series in ids:
                 raise ValueError(f"serien {series} står to ganger i katalogen")
             ids.add(series)
@@ -206,8 +222,12 @@ def rows_for(group: str, years: str, *, catalogue: Catalogue | None = None) -> C
         if line.malgruppe not in used_groups:
             used_groups.append(line.malgruppe)
         for q in line.kvalitet:
-            henting.append([q.tabell, q.innhold, q.indikator, group, years, q.utvalg or None, None])
+            henting.append([q.tabell, q.innhold, q.fetched, group, years, q.utvalg or None, None])
             indikatorer.append(_listed(q.indikator, q.navn, line.sektor, None, q.beste or None))
+            if q.per:
+                avledet.append([q.indikator, q.fetched, q.per, q.faktor])
+                if q.per not in used_groups:
+                    used_groups.append(q.per)
     for group_id in used_groups:
         target = cat.group(group_id)
         henting.append(

@@ -57,6 +57,11 @@ def _people(key: str, sex: str, age: str, year: str) -> int:
     return 40 + int(key) % 37 + int(sex) * 3 + (a % 11) + int(year) % 10
 
 
+def _doctors(key: str, function: str, year: str) -> float:
+    """Legeårsverk per function: a made-up but distinct figure per cell."""
+    return round(2 + int(key) % 7 * 0.5 + int(function) % 10 * 0.3 + int(year) % 10 * 0.1, 1)
+
+
 def _tables() -> list[FakeTable]:
     regions = _regions()
     labels = {code: label for code, (_, label) in regions.items()}
@@ -76,6 +81,15 @@ def _tables() -> list[FakeTable]:
     ):
         if _valid(code, year):
             population[(code, "Personer1", year, sex, age)] = _people(key, sex, age, year)
+
+    doctors: dict[tuple[str, ...], Cell] = {}
+    for (code, (key, _)), year, function in itertools.product(
+        regions.items(), YEARS, ("232", "233", "241", "253")
+    ):
+        if _valid(code, year):
+            doctors[(code, "KOSlegeaarsverk0000", year, "sum", function)] = _doctors(
+                key, function, year
+            )
 
     def quality(table: str, codes: list[str]) -> FakeTable:
         values: dict[tuple[str, ...], Cell] = {}
@@ -116,9 +130,21 @@ def _tables() -> list[FakeTable]:
             region_dim="Region",
             extra={"Kjonn": {"1": "Menn", "2": "Kvinner"}, "Alder": {a: a for a in AGES}},
         ),
-        quality("13502", ["KOSandel150000"]),
+        quality("13502", ["KOSandel150000", "KOSbarnaav0000"]),
         quality("12255", ["KOSgrunnskolepoe0000", "KOSgrstr20000"]),
-        quality("12293", ["KOSlangtid80aaro0001"]),
+        quality("12293", ["KOSlangtid80aaro0001", "KOSlegetimperbeb0000"]),
+        FakeTable(
+            id="11996",
+            title="Legeårsverk i kommunehelsetjenesten (K)",
+            regions=labels,
+            contents={"KOSlegeaarsverk0000": "Legeårsverk"},
+            years=YEARS,
+            values=doctors,
+            extra={
+                "KOKavtaleform0000": {"sum": "I alt", "fast": "Fastlønn"},
+                "KOKfunksjon0000": {f: f"Funksjon {f}" for f in ("232", "233", "241", "253")},
+            },
+        ),
     ]
 
 
@@ -147,6 +173,7 @@ def analysed(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "13502",
             "12255",
             "12293",
+            "11996",
         }
     done = run_cli("recalc", path)
     assert done.code in (0, 1), done.err  # 1: warnings (the gap) are allowed
@@ -407,3 +434,21 @@ def test_alle_needs_the_kostra_groups(tmp_path: Path) -> None:
     code, err, target = _new(tmp_path, "ASSS", kommune="Alle")
     assert code == 2 and not target.exists()
     assert "sin egen KOSTRA-gruppe" in err and "--gruppe EKG" in err
+
+
+def test_a_derived_quality_indicator_beside_the_cost_as_by_hand(analysed: Path) -> None:
+    """Kommunehelse: legeårsverk (11996, functions 232, 233 and 241 summed) per 10 000
+    inhabitants, for Trondheim in the year compared, computed here from the served figures."""
+    lines = recalculate(CalamineBook(analysed)).lines.set_index("indikator")  # type: ignore[union-attr]
+    text = str(lines.at["kommunehelse_per_innbygger", "forklaring"])
+    found = re.search(r"per 10 000 innbyggere: ([\d ,]+) \(snitt", text)
+    assert found is not None, text
+    doctors = sum(_doctors("5001", f, "2017") for f in ("232", "233", "241"))
+    people = sum(_people("5001", sex, age, "2017") for sex in ("1", "2") for age in AGES)
+    shown = float(found[1].replace(" ", "").replace(",", "."))
+    assert shown == pytest.approx(doctors / people * 10_000, abs=0.05)
+    assert "høyere er bedre" in text
+    # the count is fetched as its own series and the per-10 000 figure derived from it
+    from ..ssb.books import data_records
+
+    assert "legeaarsverk_per_10000_antall" in {r["Indikator"] for r in data_records(analysed)}
