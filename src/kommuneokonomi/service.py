@@ -122,6 +122,34 @@ class Recalculation:
         return any(c.status == AVVIK for c in self.checks)
 
 
+def _ranges_hint(book: BookReader, specs: tuple[L.TableSpec, ...] | None = None) -> str:
+    """When sheets with the tables' names are there but hold no named Excel tables (a
+    workbook written by pandas, exported from Google Sheets or typed as plain ranges): how to
+    make them tables. Empty when the book cannot list its sheets or has none of them."""
+    sheet_names = getattr(book, "sheet_names", None)
+    if sheet_names is None:
+        return ""
+    sheets = {str(s).strip().casefold(): str(s) for s in sheet_names()}
+    wanted = specs or tuple(spec for kind in L.KINDS.values() for spec in kind if not spec.output)
+    missing = list(
+        dict.fromkeys(
+            (sheets[spec.sheet.casefold()], spec.name)
+            for spec in wanted
+            if spec.sheet.casefold() in sheets and spec.name not in book.table_names()
+        )
+    )
+    if not missing:
+        return ""
+    shown = ", ".join(f"'{sheet}' ({name})" for sheet, name in missing[:4])
+    more = f" og {len(missing) - 4} til" if len(missing) > 4 else ""
+    return (
+        f". Arkene {shown}{more} finnes, men som vanlige celleområder, ikke som navngitte "
+        "Excel-tabeller (slik en fil fra pandas eller Google Sheets ofte blir): merk hvert "
+        "område med overskriftene, velg Sett inn > Tabell (Ctrl+T), og gi tabellen navnet i "
+        "parentes under Tabellutforming > Tabellnavn"
+    )
+
+
 def read_tables(book: BookReader, specs: tuple[L.TableSpec, ...]) -> dict[str, ReadTable]:
     """Read and validate every input table; report all problems of all tables together."""
     tables, problems = _read_all(book, specs)
@@ -146,7 +174,8 @@ def _read_all(
                 continue
             problems.append(
                 LayoutError(
-                    f"fant ikke tabellen {spec.name}; den skal ligge på arket '{spec.sheet}'",
+                    f"fant ikke tabellen {spec.name}; den skal ligge på arket '{spec.sheet}'"
+                    + _ranges_hint(book, (spec,)),
                     code="mangler_tabell",
                     location=Location(file=book.name, sheet=spec.sheet),
                 )
@@ -179,8 +208,8 @@ def recalculate(
         raise LayoutError(
             "arbeidsboken har verken tabellene for innsparingsanalyse (tblData, tblIndikatorer) "
             "eller for budsjettkontroll (tblBudsjett, tblSummer, ...) eller økonomiplan "
-            "(tblRamme, tblTiltaksliste, ...). Lag en ny med "
-            "'kommuneokonomi new'.",
+            "(tblRamme, tblTiltaksliste, ...)"
+            + (_ranges_hint(book) or ". Lag en ny med 'kommuneokonomi new'."),
             code="ukjent_arbeidsbok",
             location=Location(file=book.name),
         )

@@ -17,6 +17,7 @@ import pytest
 
 from kommuneokonomi import cli
 from kommuneokonomi.cli import main
+from kommuneokonomi.workbook import layout as L
 
 EXAMPLE = Path(__file__).parents[2] / "workbooks" / "innsparing_trondheim_2007.xlsx"
 
@@ -183,3 +184,30 @@ def test_a_full_temp_folder_does_not_stop_a_recalculation(
     monkeypatch.setattr(tempfile, "TemporaryDirectory", no_folder)
     assert main(["recalc", str(book), "-o", str(tmp_path / "ut.xlsx")]) == 0
     assert (tmp_path / "ut.xlsx").stat().st_size > 0
+
+
+def test_plain_ranges_instead_of_tables_say_how_to_make_tables(
+    book: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same sheets and headers as plain ranges, as pandas' to_excel or a Google Sheets
+    export write them: no named Excel tables. The message names the sheets and says how to
+    make each a table with the right name; the file is left as it was."""
+    import pandas as pd
+
+    from kommuneokonomi.workbook.fastread import CalamineBook
+
+    plain = book.with_name("fra_pandas.xlsx")
+    reader = CalamineBook(book)
+    with pd.ExcelWriter(plain, engine="openpyxl") as writer:
+        for sheet, table in (("Data", "tblData"), ("Indikatorer", "tblIndikatorer")):
+            spec = next(s for s in (*L.SAVINGS,) if s.name == table)
+            raw = reader.read_table(spec)
+            pd.DataFrame(raw.rows, columns=raw.headers).to_excel(
+                writer, sheet_name=sheet, index=False
+            )
+    before = plain.read_bytes()
+    assert main(["recalc", str(plain)]) == 2
+    err = capsys.readouterr().err
+    assert "Arkene 'Indikatorer' (tblIndikatorer), 'Data' (tblData) finnes" in err
+    assert "Sett inn > Tabell (Ctrl+T)" in err
+    assert plain.read_bytes() == before

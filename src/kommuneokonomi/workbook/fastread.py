@@ -208,6 +208,10 @@ class CalamineBook:
     def table_names(self) -> set[str]:
         return set(self._tables)
 
+    def sheet_names(self) -> list[str]:
+        """The workbook's sheets, in the workbook's order."""
+        return list(self._sheet_parts.values())
+
     def table_sheet(self, name: str) -> str | None:
         """The sheet the named table ``name`` lives on, or None if the book has no such table."""
         part = self._tables.get(name)
