@@ -8,7 +8,9 @@ each further dimension of the table, e.g. ``KOKfunksjon0000=202; KOKart0000=AGD2
 ``Regionvariabel`` (default ``KOKkommuneregion0000``; ``Region`` for most non-KOSTRA tables).
 
 Steps (:func:`hent`): read tblHenting and tblKommuner; resolve each municipality to a series of
-numbers over the years (:mod:`.regions`); group the rows by table into requests, split them
+numbers over the years (:mod:`.regions`); check every row against its table's metadata (a year
+the table lacks in part of a row's range is not asked for and is written missing, Merknad
+«ikke i tabellen»); group the rows by table into requests, split them
 under the API's limits and send them paced (:mod:`.client`), or replay them from the cache
 (:mod:`.cache`) with ``offline``; decode the JSON-stat2 responses (:mod:`.jsonstat`); build one
 tblData row per municipality, year and indicator; then merge them into tblData: rows with the
