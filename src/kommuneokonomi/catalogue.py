@@ -9,7 +9,9 @@ year, which ``kommuneokonomi new innsparing FIL --kommune --år --gruppe`` write
 
 Unit costs are derived, never typed: ``<line>`` = ``<line>_netto`` (1000 kr) / target group
 x 1000, in kroner per inhabitant of the group, and the saving is priced on the own
-municipality's target group (kroner x inhabitants; no further factor).
+municipality's target group (kroner x inhabitants; no further factor). The target groups are
+fetched with Tidspunkt ``31.12.`` (the population at the end of the year, 1 January of the
+year after), the denominator KOSTRA's own per-inhabitant figures use.
 """
 
 from __future__ import annotations
@@ -96,6 +98,8 @@ class Catalogue:
     population_verified: str
     groups: tuple[TargetGroup, ...]
     lines: tuple[Line, ...]
+    #: tblHenting's Tidspunkt for the population ("31.12.": as KOSTRA divides)
+    population_time: str = ""
 
     def group(self, group_id: str) -> TargetGroup:
         return next(g for g in self.groups if g.id == group_id)
@@ -134,6 +138,7 @@ def load_catalogue() -> Catalogue:
         population_region=doc["befolkning"]["regionvariabel"],
         population_sex=doc["befolkning"]["kjonn"],
         population_verified=doc["befolkning"]["verifisert"],
+        population_time=doc["befolkning"].get("tidspunkt", ""),
         groups=groups,
         lines=lines,
     )
@@ -197,6 +202,7 @@ def rows_for(group: str, years: str, *, catalogue: Catalogue | None = None) -> C
                 years,
                 f"KOKfunksjon0000={','.join(line.funksjoner)}; {cat.spending_art}",
                 None,
+                None,
             ]
         )
         avledet.append([line.indikator, line.spending, line.malgruppe, 1000])
@@ -222,7 +228,9 @@ def rows_for(group: str, years: str, *, catalogue: Catalogue | None = None) -> C
         if line.malgruppe not in used_groups:
             used_groups.append(line.malgruppe)
         for q in line.kvalitet:
-            henting.append([q.tabell, q.innhold, q.fetched, group, years, q.utvalg or None, None])
+            henting.append(
+                [q.tabell, q.innhold, q.fetched, group, years, q.utvalg or None, None, None]
+            )
             indikatorer.append(_listed(q.indikator, q.navn, line.sektor, None, q.beste or None))
             if q.per:
                 avledet.append([q.indikator, q.fetched, q.per, q.faktor])
@@ -239,6 +247,7 @@ def rows_for(group: str, years: str, *, catalogue: Catalogue | None = None) -> C
                 years,
                 f"{cat.population_sex}; Alder={target.alder}",
                 cat.population_region,
+                cat.population_time or None,
             ]
         )
         indikatorer.append(_listed(target.id, target.navn, "Befolkning", "personer", None))

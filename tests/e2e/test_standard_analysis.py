@@ -26,6 +26,9 @@ from ..ssb.server import Cell, FakeSsb, FakeTable
 from ..trust.helpers import run_cli
 
 YEARS = ["2015", "2016", "2017"]
+# the population on 1 January, one year more: the catalogue divides by the population at
+# 31 December of each year (Tidspunkt 31.12.), i.e. 1 January of the year after
+POPULATION_YEARS = [*YEARS, "2018"]
 AGES = [f"{a:03d}" for a in range(105)] + ["105+"]
 ASSS = ("Oslo", "Bergen", "Trondheim", "Stavanger", "Bærum")  # a slice of the ten, for speed
 GAP = ("Bærum", "2017")  # Bærum's kulturskole spending is ".." that year
@@ -77,7 +80,7 @@ def _tables() -> list[FakeTable]:
         )
     population: dict[tuple[str, ...], Cell] = {}
     for (code, (key, _)), year, sex, age in itertools.product(
-        regions.items(), YEARS, ("1", "2"), AGES
+        regions.items(), POPULATION_YEARS, ("1", "2"), AGES
     ):
         if _valid(code, year):
             population[(code, "Personer1", year, sex, age)] = _people(key, sex, age, year)
@@ -125,7 +128,7 @@ def _tables() -> list[FakeTable]:
             title="Befolkning, etter region, kjønn, alder, statistikkvariabel og år",
             regions=labels,
             contents={"Personer1": "Personer"},
-            years=YEARS,
+            years=POPULATION_YEARS,
             values=population,
             region_dim="Region",
             extra={"Kjonn": {"1": "Menn", "2": "Kvinner"}, "Alder": {a: a for a in AGES}},
@@ -202,7 +205,8 @@ def test_the_unit_cost_is_the_fetched_amount_per_inhabitant_as_by_hand(analysed:
     code = "1601"  # Trondheim's number in 2017
     assert _valid(code, "2017")
     amount = sum(_spending(key, f, "2017") for f in ("202", "222", "223"))
-    pupils = sum(_people(key, sex, f"{a:03d}", "2017") for sex in ("1", "2") for a in range(6, 16))
+    # pupils at 31.12.2017: SSB's 1 January 2018 (Trondheim's number then 5001, the same area)
+    pupils = sum(_people(key, sex, f"{a:03d}", "2018") for sex in ("1", "2") for a in range(6, 16))
     assert lines.at["grunnskole_per_innbygger_6_15", "egen_verdi"] == pytest.approx(
         amount / pupils * 1000, rel=1e-12
     )
@@ -229,7 +233,8 @@ def test_the_trend_sheet_shows_every_line_over_the_years(analysed: Path) -> None
     ].iloc[0]
     key = next(m.key for m in load_renumbering().by_name("Trondheim"))
     amount = sum(_spending(key, f, "2016") for f in ("202", "222", "223"))
-    pupils = sum(_people(key, sex, f"{a:03d}", "2016") for sex in ("1", "2") for a in range(6, 16))
+    # pupils at 31.12.2016: SSB's 1 January 2017
+    pupils = sum(_people(key, sex, f"{a:03d}", "2017") for sex in ("1", "2") for a in range(6, 16))
     assert row["egen_verdi"] == pytest.approx(amount / pupils * 1000, rel=1e-12)
     assert row["antall"] == len(ASSS) - 1
     gap = trend[
@@ -444,7 +449,7 @@ def test_a_derived_quality_indicator_beside_the_cost_as_by_hand(analysed: Path) 
     found = re.search(r"per 10 000 innbyggere: ([\d ,]+) \(snitt", text)
     assert found is not None, text
     doctors = sum(_doctors("5001", f, "2017") for f in ("232", "233", "241"))
-    people = sum(_people("5001", sex, age, "2017") for sex in ("1", "2") for age in AGES)
+    people = sum(_people("5001", sex, age, "2018") for sex in ("1", "2") for age in AGES)
     shown = float(found[1].replace(" ", "").replace(",", "."))
     assert shown == pytest.approx(doctors / people * 10_000, abs=0.05)
     assert "høyere er bedre" in text

@@ -34,8 +34,9 @@ def henting_row(
     aar: object,
     utvalg: str | None = None,
     regionvariabel: str | None = None,
+    tidspunkt: str | None = None,
 ) -> list[object]:
-    return [tabell, innhold, indikator, kommuner, aar, utvalg, regionvariabel]
+    return [tabell, innhold, indikator, kommuner, aar, utvalg, regionvariabel, tidspunkt]
 
 
 def make_book(

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kommuneokonomi.ssb.fetch import _selection, hent
+from kommuneokonomi.ssb.fetch import _offset, _selection, hent
 
 from .books import data_records, henting_row, make_book
 from .server import Cell, FakeSsb, FakeTable
@@ -154,3 +154,86 @@ def test_selection_texts(text: str, expected: dict[str, tuple[str, ...]]) -> Non
 def test_bad_selections_say_why(text: str, why: str) -> None:
     with pytest.raises(ValueError, match=why):
         _selection(text)
+
+
+def _trondheim_klaebu_table() -> FakeTable:
+    """07459 for Trondheim and Klæbu around the 2020 merger: 5001 in 2019 and 2020 (Klæbu,
+    5030, merged into it on 1 January 2020), 1601 in 2017; values by the formula above."""
+    regions = {"1601": "Trondheim (-2017)", "5001": "Trondheim", "5030": "Klæbu (2018-2019)"}
+    values: dict[tuple[str, ...], Cell] = {}
+    years = ["2017", "2018", "2019", "2020"]
+    for region, year, sex, age in itertools.product(regions, years, ("1", "2"), AGES):
+        valid = {"1601": year == "2017", "5001": year >= "2018", "5030": "2018" <= year <= "2019"}
+        if valid[region]:
+            values[(region, "Personer1", year, sex, age)] = _people(region, sex, age, year)
+    return FakeTable(
+        id="07459",
+        title="Befolkning",
+        regions=regions,
+        contents={"Personer1": "Personer"},
+        years=years,
+        values=values,
+        region_dim="Region",
+        extra={"Kjonn": {"1": "Menn", "2": "Kvinner"}, "Alder": {a: a for a in AGES}},
+    )
+
+
+def test_year_end_takes_the_next_first_of_january_and_stops_at_a_merger(tmp_path: Path) -> None:
+    """Tidspunkt 31.12.: the population KOSTRA divides by. 2017 holds 1 January 2018 (under
+    Trondheim's 2018 number, 5001: the same area); 2019 is missing, because 1 January 2020
+    counts Trondheim with Klæbu; Klæbu 2019 too (it no longer exists on 1 January 2020); 2020
+    is not in the table yet (its 1 January 2021)."""
+    henting = [
+        henting_row(
+            "07459",
+            "Personer1",
+            "innbyggere_6_15",
+            "Trondheim; Klæbu",
+            "2017-2020",
+            utvalg="Kjonn=1,2; Alder=006-015",
+            regionvariabel="Region",
+            tidspunkt="31.12.",
+        )
+    ]
+    path = make_book(tmp_path / "aarsslutt.xlsx", henting)
+    ages = [f"{a:03d}" for a in range(6, 16)]
+    with FakeSsb(_trondheim_klaebu_table()) as server:
+        hent(path, api_url=server.url, now=NOW)
+    rows = {(r["Kommune"], r["År"]): r for r in data_records(path)}
+    t2017 = rows[("Trondheim", 2017)]
+    assert t2017["Verdi"] == _by_hand("5001", "2018", ages)
+    assert "Region=5001" in str(t2017["Kilde"]) and "(1.1.2018, brukt som 31.12.2017)" in str(
+        t2017["Kilde"]
+    )
+    assert rows[("Trondheim", 2018)]["Verdi"] == _by_hand("5001", "2019", ages)
+    assert rows[("Klæbu", 2018)]["Verdi"] == _by_hand("5030", "2019", ages)
+    for kommune in ("Trondheim", "Klæbu"):
+        gap = rows[(kommune, 2019)]
+        assert gap["Verdi"] is None and gap["Merknad"] == "ny kommuneinndeling", gap
+        assert "1.1.2020" in str(gap["Kilde"])
+    assert "Klæbu (5030) slått sammen" in str(rows[("Trondheim", 2019)]["Kilde"])
+    assert rows[("Trondheim", 2020)]["Merknad"] == "ikke i tabellen"
+    assert ("Klæbu", 2020) not in rows  # Klæbu did not exist in 2020
+    assert ("Klæbu", 2017) in rows  # it did (as 1662) in 2017; 5030 on 1 January 2018
+
+
+@pytest.mark.parametrize(
+    ("text", "offset"),
+    [
+        (None, 0),
+        ("", 0),
+        ("1.1.", 0),
+        ("1. januar", 0),
+        ("31.12.", 1),
+        ("31.12", 1),
+        ("31. desember", 1),
+        (" 31.12. ", 1),
+    ],
+)
+def test_tidspunkt_is_read_as_written(text: str | None, offset: int) -> None:
+    assert _offset(text) == offset
+
+
+def test_an_unknown_tidspunkt_is_refused_in_norwegian() -> None:
+    with pytest.raises(ValueError, match=r"er ikke et tidspunkt; skriv 1\.1\."):
+        _offset("30.06.")

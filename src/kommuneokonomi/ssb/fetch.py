@@ -159,6 +159,26 @@ _SELECTION_CODE = re.compile(r"^[A-Za-z0-9_.\-+]+$")
 _CODE_RANGE = re.compile(r"^(\d+)\s*(?:-|–|—|\.\.)\s*(\d+)$")
 
 
+_YEAR_END = {"31.12", "31.12.", "31. desember", "31.des", "31. des", "utgangen av året"}
+_YEAR_START = {"", "1.1", "1.1.", "01.01", "01.01.", "1. januar", "1.jan", "1. jan"}
+
+
+def _offset(text: object) -> int:
+    """Tidspunkt: empty or ``1.1.`` (the figure as SSB gives it for the year) -> 0;
+    ``31.12.`` (the figure for 1 January of the year after, as KOSTRA's per-inhabitant
+    figures use the population at the end of the year) -> 1."""
+    value = " ".join(("" if text is None else str(text)).split()).casefold()
+    if value in _YEAR_START:
+        return 0
+    if value in _YEAR_END:
+        return 1
+    raise ValueError(
+        f"'{text}' er ikke et tidspunkt; skriv 1.1. (tallet slik SSB gir det for året, også "
+        "tom celle) eller 31.12. (tallet for 1. januar året etter: befolkningen ved utgangen "
+        "av året, som KOSTRA deler på)"
+    )
+
+
 def _selection(text: object) -> dict[str, tuple[str, ...]]:
     """``"KOKfunksjon0000=202; KOKart0000=AGD2"`` -> {dimension: its value codes}.
 
@@ -213,6 +233,13 @@ class FetchRow:
     years: tuple[int, ...]
     selection: tuple[tuple[str, tuple[str, ...]], ...]
     region_dim: str
+    #: 1 for Tidspunkt 31.12.: year Y holds SSB's figure for 1 January of Y + 1
+    offset: int = 0
+
+    @property
+    def fetched_years(self) -> tuple[int, ...]:
+        """The years asked of SSB (the row's years, shifted by ``offset``)."""
+        return tuple(y + self.offset for y in self.years)
 
     @property
     def group(self) -> tuple[str, str, tuple[tuple[str, tuple[str, ...]], ...]]:
@@ -337,6 +364,7 @@ def _read_rows(henting: ReadTable, members: _Members) -> list[FetchRow]:
                 "Regionvariabel",
                 lambda v: _code(v or REGION_DIM, "navnet på regionvariabelen (f.eks. Region)"),
             ),
+            ("tidspunkt", "Tidspunkt", _offset),
         ]
         for name, header, read in readers:
             try:
@@ -360,6 +388,7 @@ def _read_rows(henting: ReadTable, members: _Members) -> list[FetchRow]:
                     years=tuple(parsed["aar"]),
                     selection=tuple(sorted(parsed["utvalg"].items())),
                     region_dim=parsed["regionvariabel"],
+                    offset=parsed["tidspunkt"],
                 )
             )
     InputErrors.raise_if_any(problems)
@@ -387,9 +416,9 @@ def _queries(rows: Sequence[FetchRow]) -> list[tuple[Query, _Group]]:
         years: set[int] = set()
         for row in members:
             contents[row.contents] = None
-            years.update(row.years)
+            years.update(row.fetched_years)
             for m in row.members:
-                for code in m.codes_in(row.years):
+                for code in m.codes_in(row.fetched_years):
                     regions[code] = None
         choice: dict[str, list[str]] = {
             region_dim: list(regions),
@@ -628,7 +657,7 @@ def fetch_rows(
     # a year a table does not have (not yet published, or the table has ended) is not asked
     # for (SSB would refuse the whole request); it becomes a missing row that says why
     absent = {
-        row.index: tuple(y for y in row.years if str(y) not in spans[row.table])
+        row.index: tuple(y for y in row.years if str(y + row.offset) not in spans[row.table])
         for row in rows
         if row.table in spans
     }
@@ -738,7 +767,7 @@ def _check_codes(
                     time_dim=TIME_DIM,
                     contents_dim=CONTENTS_DIM,
                     selection=row.selection,
-                    years=row.years,
+                    years=row.fetched_years,
                     where=where,
                 ),
                 meta,
@@ -749,6 +778,8 @@ def _check_codes(
 
 #: Merknad of a year the table does not have (no SSB symbol: SSB was not asked for it)
 NOT_IN_TABLE = "ikke i tabellen"
+#: Merknad of a year-end figure (Tidspunkt 31.12.) across a merger or split on 1 January
+NEW_BOUNDARIES = "ny kommuneinndeling"
 
 
 def _span(years: Sequence[str]) -> str:
@@ -775,24 +806,47 @@ def _build_rows(
         for m in row.members:
             named = m.name
             for year in years:
-                codes = m.codes_for(year)
+                own = m.codes_for(year)  # the municipality existed that year
+                fetched = year + row.offset
+                codes = m.codes_for(fetched)
+                shifted = f" (1.1.{fetched}, brukt som 31.12.{year})" if row.offset else ""
                 if year in lacking:
-                    if codes:
+                    if own:
                         out.append(
                             {
-                                "kommune": named or m.name or codes[0],
+                                "kommune": named or m.name or own[0],
                                 "aar": year,
                                 "indikator": row.indicator,
                                 "verdi": None,
                                 "merknad": NOT_IN_TABLE,
                                 "kilde": (
-                                    f"SSB tabell {row.table} har ikke tall for {year} (tabellen "
-                                    f"har {_span(spans.get(row.table, ()))}); ikke hentet"
+                                    f"SSB tabell {row.table} har ikke tall for {fetched}{shifted} "
+                                    f"(tabellen har {_span(spans.get(row.table, ()))}); ikke hentet"
                                 ),
                             }
                         )
                     continue
-                found = [(c, cells.get(row, c, year)) for c in codes]
+                change = m.changed_in(fetched) if row.offset and own else None
+                if row.offset and own and (not codes or change is not None):
+                    # 1 January after a merger or split counts another municipality
+                    out.append(
+                        {
+                            "kommune": named or m.name or own[0],
+                            "aar": year,
+                            "indikator": row.indicator,
+                            "verdi": None,
+                            "merknad": NEW_BOUNDARIES,
+                            "kilde": (
+                                f"SSB tabell {row.table}: tallet per 31.12.{year} finnes ikke, "
+                                f"fordi kommuneinndelingen ble endret 1.1.{fetched}"
+                                + (f" ({change})" if change else "")
+                                + f"; tallet for 1.1.{fetched} gjelder den nye kommunen. "
+                                "Legg inn KOSTRAs eget tall om du har det"
+                            ),
+                        }
+                    )
+                    continue
+                found = [(c, cells.get(row, c, fetched)) for c in codes]
                 present = [(c, cell) for c, cell in found if cell is not None]
                 if not present:
                     if not codes:
@@ -830,7 +884,7 @@ def _build_rows(
                         "indikator": row.indicator,
                         "verdi": value,
                         "merknad": cell.status,
-                        "kilde": _kilde(row, code, cell),
+                        "kilde": _kilde(row, code, cell) + shifted,
                     }
                 )
     InputErrors.raise_if_any(problems)

@@ -87,6 +87,21 @@ class Municipality:
     def named(self, name: str) -> Municipality:
         return replace(self, name=name)
 
+    def changed_in(self, year: int) -> str | None:
+        """What changed the municipality's area on 1 January of ``year`` (a merger into it,
+        parts added, a split), from the renumbering table's notes; None if nothing did (a new
+        number alone is no change of area)."""
+        changes = []
+        for part in self.note.split(";"):
+            text = part.strip()
+            if not text.startswith(f"{year}:"):
+                continue
+            what = text.split(":", 1)[1]
+            split = "->" in what and "," in what.split("->", 1)[1]
+            if split or any(w in what for w in ("slått sammen", "lagt til", "delt")):
+                changes.append(text)
+        return "; ".join(changes) or None
+
     @classmethod
     def of_numbers(cls, name: str, codes: Sequence[str]) -> Municipality:
         """A series of numbers whose years are not known: each year takes the first number

@@ -245,10 +245,12 @@ HENTING = TableSpec(
         _c("År", "aar", width=14),
         _c("Utvalg", "utvalg", required=False, width=34),
         _c("Regionvariabel", "regionvariabel", required=False, width=22),
+        _c("Tidspunkt", "tidspunkt", required=False, width=12),
     ),
     description=(
         "Hva som hentes fra SSB: tabellnummer, innholdskode (ContentsCode), indikatoren i "
-        "tblData, kommuner (en gruppe i tblKommuner eller en liste) og år (f.eks. 2015-2018)."
+        "tblData, kommuner (en gruppe i tblKommuner eller en liste) og år (f.eks. 2015-2018). "
+        "Tidspunkt 31.12. tar tallet for 1. januar året etter (befolkningen KOSTRA deler på)."
     ),
 )
 
