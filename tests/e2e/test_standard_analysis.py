@@ -94,9 +94,9 @@ def _tables() -> list[FakeTable]:
                 key, function, year
             )
 
-    def quality(table: str, codes: list[str]) -> FakeTable:
+    def quality(table: str, codes: list[str], years: list[str] = YEARS) -> FakeTable:
         values: dict[tuple[str, ...], Cell] = {}
-        for (code, (key, _)), year, contents in itertools.product(regions.items(), YEARS, codes):
+        for (code, (key, _)), year, contents in itertools.product(regions.items(), years, codes):
             if _valid(code, year):
                 # one value SSB does not show (":"): Oslo's first quality figure in 2015
                 hidden = key == "0301" and year == "2015"
@@ -106,7 +106,7 @@ def _tables() -> list[FakeTable]:
             title=f"Kvalitet {table}",
             regions=labels,
             contents={c: c for c in codes},
-            years=YEARS,
+            years=years,
             values=values,
         )
 
@@ -136,6 +136,8 @@ def _tables() -> list[FakeTable]:
         quality("13502", ["KOSandel150000", "KOSbarnaav0000"]),
         quality("12255", ["KOSgrunnskolepoe0000", "KOSgrstr20000"]),
         quality("12293", ["KOSlangtid80aaro0001", "KOSlegetimperbeb0000"]),
+        # a table that begins after the first year of the series, as 13995 does (2022)
+        quality("13995", ["KOSsosantkliente0000"], years=YEARS[1:]),
         FakeTable(
             id="11996",
             title="Legeårsverk i kommunehelsetjenesten (K)",
@@ -177,6 +179,7 @@ def analysed(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "12255",
             "12293",
             "11996",
+            "13995",
         }
     done = run_cli("recalc", path)
     assert done.code in (0, 1), done.err  # 1: warnings (the gap) are allowed
@@ -456,4 +459,10 @@ def test_a_derived_quality_indicator_beside_the_cost_as_by_hand(analysed: Path) 
     # the count is fetched as its own series and the per-10 000 figure derived from it
     from ..ssb.books import data_records
 
-    assert "legeaarsverk_per_10000_antall" in {r["Indikator"] for r in data_records(analysed)}
+    records = data_records(analysed)
+    assert "legeaarsverk_per_10000_antall" in {r["Indikator"] for r in records}
+    # 13995 begins after the series' first year: that year is written missing, saying why
+    early = [
+        r for r in records if r["Indikator"] == "sosialhjelpsmottakere_per_1000" and r["År"] == 2015
+    ]
+    assert early and all(r["Verdi"] is None and r["Merknad"] == "ikke i tabellen" for r in early)
