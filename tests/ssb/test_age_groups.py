@@ -228,6 +228,8 @@ def test_year_end_takes_the_next_first_of_january_and_stops_at_a_merger(tmp_path
         ("31.12", 1),
         ("31. desember", 1),
         (" 31.12. ", 1),
+        ("31/12", 1),
+        ("1/1", 0),
     ],
 )
 def test_tidspunkt_is_read_as_written(text: str | None, offset: int) -> None:

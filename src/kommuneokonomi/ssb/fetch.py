@@ -167,7 +167,7 @@ def _offset(text: object) -> int:
     """Tidspunkt: empty or ``1.1.`` (the figure as SSB gives it for the year) -> 0;
     ``31.12.`` (the figure for 1 January of the year after, as KOSTRA's per-inhabitant
     figures use the population at the end of the year) -> 1."""
-    value = " ".join(("" if text is None else str(text)).split()).casefold()
+    value = " ".join(("" if text is None else str(text)).split()).casefold().replace("/", ".")
     if value in _YEAR_START:
         return 0
     if value in _YEAR_END:
