@@ -28,7 +28,7 @@ import shutil
 import tempfile
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
@@ -227,7 +227,8 @@ def build_note(
     """The note's content from a savings workbook's recalculation.
 
     Args:
-        result: the recalculation (one municipality; 'Alle' has no single note).
+        result: the recalculation: one municipality, or every municipality against its own
+            group ('Egen kommune' Alle: :func:`_national_note`).
         source: the workbook's file name, for the stamp.
         version: the engine's version, for the stamp.
         made: when the note is made (default now).
@@ -237,19 +238,19 @@ def build_note(
     Raises:
         InputError: the workbook is not a savings analysis of one municipality.
     """
+    say = _Say(templates if templates is not None else load_templates())
+    if result.kind == "innsparing" and result.national is not None:
+        return _national_note(
+            result, say, source=source, version=version, made=made, fetched=fetched
+        )
     if result.kind != "innsparing" or result.lines is None or result.savings_settings is None:
         raise InputError(
-            "et notat lages fra en innsparingsanalyse for én kommune; denne arbeidsboken er "
+            "et notat lages fra en innsparingsanalyse; denne arbeidsboken er "
             + ("en budsjettkontroll" if result.kind == "budsjett" else "")
             + ("en økonomiplan" if result.kind == "plan" else "")
-            + (
-                "beregnet for alle kommuner (Egen kommune = Alle)"
-                if result.kind == "innsparing"
-                else ""
-            ),
+            + ("uten innsparingstabell" if result.kind == "innsparing" else ""),
             code="ukjent_arbeidsbok",
         )
-    say = _Say(templates if templates is not None else load_templates())
     settings = result.savings_settings
     kommune, aar = settings.egen_kommune, settings.aar
     gruppe = result.gruppe or "sammenligningsgruppen"
@@ -259,19 +260,10 @@ def build_note(
     suffix = "" if named else "_gruppe"
     if not named and gruppe.casefold() == "sammenligningsgruppe":
         gruppe = "sammenligningsgruppen"
-    made = made or dt.datetime.now().astimezone()
-    stamp = say(
-        "stempel",
-        "tekst",
-        tidspunkt=f"{made:%d.%m.%Y kl. %H:%M}",
-        versjon=version,
-        fil=source,
-        kilde=say("stempel", "kilde_ssb", hentet=fetched) if fetched else "",
-    )
     note = Note(
         title=say("tittel", "tittel", kommune=kommune, aar=aar, gruppe=gruppe),
         subtitle="",  # below, once the references are known
-        stamp=stamp,
+        stamp=_stamp(say, made=made, version=version, source=source, fetched=fetched),
     )
     specs = {name_key(s.indikator): s for s in result.indicators}
     lines = result.lines
@@ -524,6 +516,186 @@ def build_note(
     return note
 
 
+#: how many municipalities the national note lists by name
+TOP = 10
+
+
+def _stamp(
+    say: _Say, *, made: dt.datetime | None, version: str, source: str, fetched: str | None
+) -> str:
+    """When, by which version and from which file the note was made (and when the figures
+    were fetched from SSB, if they were)."""
+    made = made or dt.datetime.now().astimezone()
+    return say(
+        "stempel",
+        "tekst",
+        tidspunkt=f"{made:%d.%m.%Y kl. %H:%M}",
+        versjon=version,
+        fil=source,
+        kilde=say("stempel", "kilde_ssb", hentet=fetched) if fetched else "",
+    )
+
+
+def _sums_table(
+    caption: str, first: str, second: str, rows: pd.DataFrame, headers: tuple[str, str]
+) -> Table:
+    """Per sector or per group: a count and the two sums, one row each."""
+    return Table(
+        caption=caption,
+        header=[first, second, *headers],
+        rows=[
+            [str(name), str(int(r.antall)), _cell_mnok(r.sum_1), _cell_mnok(r.sum_2)]
+            for name, r in rows.iterrows()
+        ],
+    )
+
+
+def _national_note(
+    result: Recalculation,
+    say: _Say,
+    *,
+    source: str,
+    version: str,
+    made: dt.datetime | None,
+    fetched: str | None,
+) -> Note:
+    """The note of a national run: the savings summed over the municipalities per sector,
+    the municipalities with the most, and the groups; for the run's year (its last year when
+    the workbook asks for every year)."""
+    summary = result.national
+    request = result.national_request
+    assert summary is not None and request is not None
+    years = sorted(int(y) for y in summary["aar"].unique())
+    if not years:
+        raise InputError(
+            "analysen for alle kommuner har ingen innsparingstabell å skrive notat om",
+            code="mangler_verdi",
+        )
+    aar = request.aar if request.aar is not None else years[-1]
+    rows = summary[summary["aar"] == aar]
+
+    def ref(text: str) -> str:
+        spec = ReferenceSpec.parse(text)
+        return say("nasjonal", f"ref_{spec.kind}", n=spec.n, kommune=spec.kommune or "")
+
+    ref_1, ref_2 = ref(request.referanse_1), ref(request.referanse_2)
+    per_kommune = (
+        rows.groupby(["kommune", "gruppe"], as_index=False, sort=True)[
+            ["innsparing_1_mnok", "innsparing_2_mnok"]
+        ]
+        .sum()
+        .sort_values(["innsparing_1_mnok", "kommune"], ascending=[False, True], kind="stable")
+    )
+    per_sector = rows.groupby("sektor", sort=False).agg(
+        sum_1=("innsparing_1_mnok", "sum"),
+        sum_2=("innsparing_2_mnok", "sum"),
+        antall=("innsparing_1_mnok", lambda v: int((v > 0).sum())),
+    )
+    per_group = rows.groupby("gruppe", sort=True).agg(
+        antall=("kommune", "nunique"),
+        sum_1=("innsparing_1_mnok", "sum"),
+        sum_2=("innsparing_2_mnok", "sum"),
+    )
+    total_1 = math.fsum(per_sector["sum_1"])
+    total_2 = math.fsum(per_sector["sum_2"])
+    note = Note(
+        title=say("nasjonal", "tittel", aar=aar),
+        subtitle=say(
+            "nasjonal",
+            "undertittel",
+            antall=per_kommune["kommune"].nunique(),
+            grupper=len(per_group),
+            ref_1=ref_1,
+            ref_2=ref_2,
+        ),
+        stamp=_stamp(say, made=made, version=version, source=source, fetched=fetched),
+    )
+    blocks = note.blocks
+    biggest = str(per_sector["sum_1"].idxmax()) if len(per_sector) else ""
+    blocks.append(
+        Paragraph(
+            say(
+                "nasjonal",
+                "innledning",
+                sum_1=_mill(total_1),
+                sum_2=_mill(total_2),
+                ref_1=ref_1,
+                ref_2=ref_2,
+                sektor=biggest.lower() if biggest else "ingen sektor",
+            )
+        )
+    )
+    if request.aar is None and len(years) > 1:
+        blocks.append(Paragraph(say("nasjonal", "aar_valgt", aar=aar), italic=True))
+    header_1, header_2 = f"Mot {ref_1}", f"Mot {ref_2}"
+    sector_table = _sums_table(
+        say("nasjonal", "sektortabell", nr=1),
+        "Sektor",
+        "Kommuner med innsparing",
+        per_sector,
+        (header_1, header_2),
+    )
+    sector_table.rows.append(["Sum", "", _cell_mnok(total_1), _cell_mnok(total_2)])
+    blocks.append(replace(sector_table, bold_last=True))
+    sectors = list(per_sector.index)
+    blocks.append(
+        Chart(
+            caption=say("nasjonal", "figur"),
+            categories=[str(s) for s in sectors],
+            series=[
+                (ref_1, [float(v) for v in per_sector["sum_1"]]),
+                (ref_2, [float(v) for v in per_sector["sum_2"]]),
+            ],
+        )
+    )
+    top = per_kommune.head(TOP)
+    if len(top):
+        first = top.iloc[0]
+        blocks.append(
+            Paragraph(
+                say(
+                    "nasjonal",
+                    "topp_setning",
+                    kommune=first["kommune"],
+                    gruppe=first["gruppe"],
+                    mill_1=_mill(float(first["innsparing_1_mnok"])),
+                    mill_2=_mill(float(first["innsparing_2_mnok"])),
+                    ref_1=ref_1,
+                    ref_2=ref_2,
+                )
+            )
+        )
+        blocks.append(
+            Table(
+                caption=say("nasjonal", "topptabell", nr=2, topp=len(top), ref_1=ref_1),
+                header=["Kommune", "Gruppe", header_1, header_2],
+                rows=[
+                    [
+                        str(r.kommune),
+                        str(r.gruppe),
+                        _cell_mnok(r.innsparing_1_mnok),
+                        _cell_mnok(r.innsparing_2_mnok),
+                    ]
+                    for r in top.itertuples(index=False)
+                ],
+            )
+        )
+    blocks.append(
+        _sums_table(
+            say("nasjonal", "gruppetabell", nr=3),
+            "Gruppe",
+            "Kommuner",
+            per_group,
+            (header_1, header_2),
+        )
+    )
+    blocks.append(Heading("Metode og kilder"))
+    blocks.append(Paragraph(say("nasjonal", "metode")))
+    for line in result.warnings:
+        blocks.append(Paragraph(say("metode", "advarsel", linjer=line)))
+    return note
+
+
 def _in_sentence(header: str) -> str:
     """A column header inside a sentence: «Gjennomsnittlig ASSS» -> «gjennomsnittlig ASSS»,
     «Gjennomsnitt» -> «gjennomsnittet»; a municipality's name keeps its capital."""
@@ -678,6 +850,9 @@ def check_current(book: _Reader, result: Recalculation) -> None:
             older than the inputs), with the sheet, telling the user to recalculate first.
     """
     where = Location(file=book.name, sheet=L.INNSPARING.sheet)
+    if result.national is not None:
+        _check_current_national(book, result.national, where)
+        return
     if L.INNSPARING.name not in book.table_names():
         raise LayoutError(
             "arbeidsboken er ikke beregnet (den har ingen tabell tblInnsparing). Beregn først "
@@ -705,13 +880,56 @@ def check_current(book: _Reader, result: Recalculation) -> None:
             if stale:
                 break
     if stale:
+        raise _outdated(book, where)
+
+
+def _outdated(book: _Reader, where: Location) -> LayoutError:
+    return LayoutError(
+        "resultatarket Innsparing er eldre enn inndataene: tallene der stemmer ikke lenger "
+        "med det tabellene gir. Beregn på nytt (knappen Beregn, eller «kommuneokonomi "
+        f"recalc {book.name}»), og lag så notatet",
+        code="utdatert",
+        location=where,
+    )
+
+
+def _check_current_national(book: _Reader, summary: pd.DataFrame, where: Location) -> None:
+    """:func:`check_current` for a national run: tblInnsparingKommuner as written against
+    what the inputs give (every municipality, year and sector)."""
+    spec = L.INNSPARING_KOMMUNER
+    if spec.name not in book.table_names():
         raise LayoutError(
-            "resultatarket Innsparing er eldre enn inndataene: tallene der stemmer ikke lenger "
-            "med det tabellene gir. Beregn på nytt (knappen Beregn, eller «kommuneokonomi "
-            f"recalc {book.name}»), og lag så notatet",
-            code="utdatert",
+            f"arbeidsboken er ikke beregnet (den har ingen tabell {spec.name}). Beregn først "
+            f"(knappen Beregn, eller «kommuneokonomi recalc {book.name}»), og lag så notatet",
+            code="ikke_beregnet",
             location=where,
         )
+    written = to_frame(book.read_table(spec), spec).frame
+
+    def keyed(frame: pd.DataFrame) -> dict[tuple[str, int, str], tuple[float, float]]:
+        out = {}
+        for k, a, s, x, y in zip(
+            frame["kommune"],
+            frame["aar"],
+            frame["sektor"],
+            frame["innsparing_1_mnok"],
+            frame["innsparing_2_mnok"],
+            strict=True,
+        ):
+            values = tuple(float(v) if isinstance(v, int | float) else math.nan for v in (x, y))
+            out[(name_key(k), int(a), name_key(s))] = (values[0], values[1])
+        return out
+
+    old, new = keyed(written), keyed(summary)
+    stale = old.keys() != new.keys() or any(
+        not all(
+            (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+            for a, b in zip(old[k], new[k], strict=True)
+        )
+        for k in new
+    )
+    if stale:
+        raise _outdated(book, where)
 
 
 # --------------------------------------------------------------------------------------------

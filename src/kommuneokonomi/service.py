@@ -114,6 +114,8 @@ class Recalculation:
     quality: dict[str, str] = field(default_factory=dict)
     #: tblData as read, every column (the note reads hent's Kilde from it, not the file again)
     data: RawTable | None = None
+    #: the national run's request ('Egen kommune' Alle): its year and references, for the note
+    national_request: SavingsRequest | None = None
     plan: pd.DataFrame | None = None  # per plan year (plan workbooks)
     measures: pd.DataFrame | None = None  # the measures chosen and the alternatives (plan)
 
@@ -790,8 +792,10 @@ def _recalculate_national(
         kind="innsparing",
         sheets=sheets,
         national=result.summary,
+        national_request=request,
         warnings=warnings,
         notes=notes,
+        data=data.raw,
     )
 
 

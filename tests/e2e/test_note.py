@@ -439,7 +439,8 @@ def test_a_workbook_never_recalculated_is_refused(made: dict[str, Path], tmp_pat
 def test_a_budget_workbook_gets_a_clear_message(made: dict[str, Path]) -> None:
     assert run_cli("recalc", made["budget"]).code == 0
     run = run_cli("notat", made["budget"])
-    assert run.code == 2 and "innsparingsanalyse for én kommune" in run.err
+    assert run.code == 2 and "lages fra en innsparingsanalyse" in run.err
+    assert "arbeidsboken er en budsjettkontroll" in run.err
 
 
 def test_markdown_for_e_mail(made: dict[str, Path], tmp_path: Path) -> None:
