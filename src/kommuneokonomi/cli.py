@@ -695,6 +695,14 @@ def _add_hent(sub: Any) -> None:
             "registrerte år (standard: 14288, framskrivingen fra 2024)"
         ),
     )
+    hent.add_argument(
+        "--alternativer",
+        action="store_true",
+        help=(
+            "økonomiplanen: hent også framskrivingens lav- og høyalternativ (Alternativ lav "
+            "og høy); velg så ett i innstillingen Befolkningsalternativ"
+        ),
+    )
     hent.set_defaults(func=_cmd_hent)
     tabell = sub.add_parser(
         "tabell",

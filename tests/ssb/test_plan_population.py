@@ -51,6 +51,10 @@ def _by_hand(ages: object, year: int, *, projected: bool) -> int:
     )
 
 
+#: what each projection alternative adds to a cell (the main one 1, as `projected`)
+SHIFT = {"Personer": 1, "Lav": -2, "Hoy": 5}
+
+
 def _table(table: str, contents: dict[str, str], years: list[str], **missing: str) -> FakeTable:
     regions = {"5001": "Trondheim - Tråante", "4601": "Bergen"}
     values: dict[tuple[str, ...], Cell] = {}
@@ -59,6 +63,8 @@ def _table(table: str, contents: dict[str, str], years: list[str], **missing: st
         values[(region, code, year, sex, age)] = _people(
             region, sex, age, year, projected=table != "07459"
         )
+        for other in list(contents)[1:]:  # the low and high alternatives
+            values[(region, other, year, sex, age)] = _people(region, sex, age, year) + SHIFT[other]
     for key, symbol in missing.items():
         region, year, sex, age = key.split("_")
         values[(region, code, year, sex, age)] = symbol
@@ -82,7 +88,11 @@ def _registered(**missing: str) -> FakeTable:
 
 
 def _projection(**missing: str) -> FakeTable:
-    contents = {"Personer": "Hovedalternativet (MMMM)", "Lav": "Lav nasjonal vekst (LLML)"}
+    contents = {
+        "Personer": "Hovedalternativet (MMMM)",
+        "Lav": "Lav nasjonal vekst (LLML)",
+        "Hoy": "Høy nasjonal vekst (HHMH)",
+    }
     table = _table("14288", contents, PROJECTED, **missing)
     return table
 
@@ -292,3 +302,36 @@ def test_the_main_alternative_is_found_by_its_label() -> None:
         ),
     )
     assert _main_contents(meta) == "Hoved"
+
+
+def test_the_low_and_high_alternatives_on_request(plan: Path) -> None:
+    """--alternativer: the projected years get hoved, lav and høy rows (by SSB's labels LLML
+    and HHMH); the registered years one row for all. Without a chosen alternative the plan
+    says to choose one; with «lav» it recalculates on the low figures."""
+    with FakeSsb(_registered(), _projection()) as ssb:
+        run = run_cli("hent", plan, "--api-url", ssb.url, "--alternativer")
+    assert run.code == 0, run.err
+    assert "Alternativ «hoved», «lav» og «høy»" in run.out
+    rows = _befolkning(plan)
+    ages = GROUPS["1-5 år"]
+    cells = 2 * len(ages)  # both sexes, every age: what an alternative adds per cell, summed
+    assert rows[("1-5 år", 2022, "hoved")][0] == _by_hand(ages, 2022, projected=True)
+    assert (
+        rows[("1-5 år", 2022, "lav")][0]
+        == _by_hand(ages, 2022, projected=False) + cells * SHIFT["Lav"]
+    )
+    assert (
+        rows[("1-5 år", 2023, "høy")][0]
+        == _by_hand(ages, 2023, projected=False) + cells * SHIFT["Hoy"]
+    )
+    assert ("1-5 år", 2021, None) in rows and ("1-5 år", 2021, "lav") not in rows
+    assert len(rows) == len(GROUPS) * (3 + 2 * 3)  # 3 registered years, 2 projected x 3
+    unchosen = run_cli("check", plan)
+    assert unchosen.code == 2 and "velg ett i innstillingen Befolkningsalternativ" in unchosen.err
+    wb = openpyxl.load_workbook(plan)
+    ws = wb["Innstillinger"]
+    for row in ws.iter_rows(min_row=2):
+        if row[0].value == "Befolkningsalternativ":
+            row[1].value = "lav"
+    wb.save(plan)
+    assert run_cli("recalc", plan).code in (0, 1)

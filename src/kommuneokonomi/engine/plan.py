@@ -263,6 +263,7 @@ def demographic_cost(
     errors: list[InputError] = []
     wanted = _key(alternative)
     counts: dict[tuple[str, int], float] = {}
+    alternatives_of: dict[tuple[str, int], str] = {}
     shown: dict[str, str] = {}
     for rad, gruppe, aar_raw, antall_raw, alt in zip(
         population.index,
@@ -308,6 +309,19 @@ def demographic_cost(
             continue
         k = (_key(name), aar)
         if k in counts:
+            first_alt = alternatives_of.get(k, "")
+            if not wanted and _key(alt) and first_alt and _key(alt) != _key(first_alt):
+                # several alternatives (hoved, lav, høy) and none chosen
+                errors.append(
+                    InputError(
+                        f"aldersgruppen '{name}' har tall for flere alternativer i {aar} "
+                        f"({first_alt}, {_text(alt)}); velg ett i innstillingen "
+                        "Befolkningsalternativ",
+                        code="duplikat",
+                        context=_ctx(POPULATION_TABLE, rad, "alternativ"),
+                    )
+                )
+                continue
             errors.append(
                 InputError(
                     f"aldersgruppen '{name}' har to tall for {aar}"
@@ -318,6 +332,7 @@ def demographic_cost(
             )
             continue
         counts[k] = antall
+        alternatives_of[k] = _text(alt)
         shown[_key(name)] = name
 
     per_sector: dict[str, list[tuple[float, float, str, object]]] = {}

@@ -144,6 +144,11 @@ class Population:
     registered: list[int]
     projected: list[int]
     projection: str
+    #: each fetched series (``indikator`` in ``collected``) -> (age group, its Alternativ in
+    #: the projected years; a registered year's row has none)
+    series: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: the projection's alternatives fetched (hoved, or hoved, lav and høy)
+    alternatives: tuple[str, ...] = (MAIN,)
 
 
 @dataclass
@@ -223,6 +228,27 @@ def _municipality(settings: SettingsTable) -> Municipality:
     return found[0]
 
 
+#: the projection's alternatives as SSB labels them (national growth: low, main, high)
+ALTERNATIVES = {"lav": "LLML", "høy": "HHMH"}
+
+
+def _alternative_contents(meta: metadata.TableMeta, alternative: str) -> str:
+    """The projection's contents code of ``alternative`` (``lav``: LLML, ``høy``: HHMH), by
+    SSB's label for it."""
+    contents = meta.variable("ContentsCode")
+    mark = ALTERNATIVES[alternative]
+    for code, label in zip(
+        contents.codes if contents else (), contents.labels if contents else (), strict=True
+    ):
+        if mark in label.upper():
+            return code
+    raise FetchError(
+        f"fant ikke alternativet {alternative} ({mark}) blant innholdskodene i tabell "
+        f"{meta.table}: {contents.listed() if contents else 'ingen'}",
+        code="ssb_ufullstendig_svar",
+    )
+
+
 def _main_contents(meta: metadata.TableMeta) -> str:
     """The projection's contents code of the main alternative (MMMM)."""
     contents = meta.variable("ContentsCode")
@@ -259,9 +285,11 @@ def collect_population(
     progress: Progress | None = None,
     now: dt.datetime | None = None,
     projection: str = PROJECTION_TABLE,
+    alternatives: bool = False,
 ) -> Population:
     """Read the plan's settings, tblSatser and tblBefolkning from ``book`` (a file or a live
-    workbook) and fetch (or replay) the population of every age group and year.
+    workbook) and fetch (or replay) the population of every age group and year; with
+    ``alternatives`` the projection's low and high alternatives too.
 
     Raises:
         KommuneokonomiError: a setting, an age group or a year SSB does not have, at its cell;
@@ -319,28 +347,37 @@ def collect_population(
         )
     meta = metas[projection]
     assert meta is not None
-    contents = _main_contents(meta) if projected else PROJECTION_CONTENTS
+    chosen: list[tuple[str, str]] = []  # (Alternativ, contents code) of the projection
+    if projected:
+        chosen.append((MAIN, _main_contents(meta)))
+        if alternatives:
+            chosen += [(alt, _alternative_contents(meta, alt)) for alt in ALTERNATIVES]
 
     rows: list[FetchRow] = []
+    group_of: list[_Group] = []
+    series: dict[str, tuple[str, str]] = {}
     for group in groups:
-        for years_of, table, code in (
-            (registered, REGISTERED_TABLE, REGISTERED_CONTENTS),
-            (projected, projection, contents),
+        for years_of, table, code, alt in (
+            (registered, REGISTERED_TABLE, REGISTERED_CONTENTS, None),
+            *((projected, projection, c, a) for a, c in chosen),
         ):
             if years_of:
+                # one series per group and alternative (a row of its own in the fetch)
+                name = group.name if alt in (None, MAIN) else f"{group.name} [{alt}]"
+                series[name] = (group.name, alt or MAIN)
+                group_of.append(group)
                 rows.append(
                     FetchRow(
                         index=len(rows),
                         table=table,
                         contents=code,
-                        indicator=group.name,
+                        indicator=name,
                         members=(municipality,),
                         years=tuple(years_of),
                         selection=(("Alder", group.codes), ("Kjonn", SEXES)),
                         region_dim=REGION,
                     )
                 )
-    group_of = [next(g for g in groups if g.name == r.indicator) for r in rows]
 
     def where(index: int, column: str) -> Location | None:
         if column in ("indikator", "utvalg"):
@@ -376,6 +413,8 @@ def collect_population(
         registered=registered,
         projected=projected,
         projection=projection,
+        series=series,
+        alternatives=tuple(a for a, _ in chosen) or (MAIN,),
     )
 
 
@@ -389,9 +428,10 @@ def hent_befolkning(
     now: dt.datetime | None = None,
     client: PxWebClient | None = None,
     projection: str = PROJECTION_TABLE,
+    alternatives: bool = False,
 ) -> BefolkningResult:
     """Fetch the plan's population by age group into tblBefolkning of the file ``path`` (see
-    the module's text).
+    the module's text); ``alternatives``: the projection's lav and høy too.
 
     Raises:
         KommuneokonomiError: as :func:`collect_population`, or no room below the table. The
@@ -407,6 +447,7 @@ def hent_befolkning(
                 now=now,
                 client=own,
                 projection=projection,
+                alternatives=alternatives,
             )
     target = Path(path)
     cache = ResponseCache(cache_dir if cache_dir is not None else default_cache_dir(target))
@@ -418,6 +459,7 @@ def hent_befolkning(
         progress=progress,
         now=now,
         projection=projection,
+        alternatives=alternatives,
     )
     with editing_table(target, L.BEFOLKNING.name) as edited:
         edit = plan_population_edit(
@@ -524,16 +566,25 @@ def plan_population_edit(
         edit.writes[(min_row, max_col + 1)] = "Kilde"
     elif name_key(beside) != name_key("Kilde"):
         kilde = None
-    projected = set(population.projected)
     formats = {c.name: c.number_format for c in L.BEFOLKNING.columns if c.number_format}
+
+    projected = set(population.projected)
+
+    def of(rec: dict[str, object]) -> tuple[str, str | None]:
+        """The age group and Alternativ of a fetched row (None: a registered year's, which
+        serves every alternative)."""
+        name = str(rec["indikator"])
+        group, alternative = population.series.get(name, (name, MAIN))
+        return group, alternative if int(str(rec["aar"])) in projected else None
 
     def put(row: int, rec: dict[str, object], *, new: bool) -> None:
         year = int(str(rec["aar"]))
+        group, alternative = of(rec)
         values: dict[str, object] = {"antall": rec["verdi"]}
         if new:
-            values.update(aldersgruppe=rec["indikator"], aar=year)
+            values.update(aldersgruppe=group, aar=year)
         if "alternativ" in col:
-            values["alternativ"] = MAIN if year in projected else None
+            values["alternativ"] = alternative
         for key, value in values.items():
             edit.writes[(row, col[key])] = value
             if new and key in formats:
@@ -541,24 +592,31 @@ def plan_population_edit(
         if kilde is not None:
             edit.writes[(row, kilde)] = str(rec["kilde"])
 
-    fetched: dict[tuple[str, int], dict[str, object]] = {}
+    # keyed by (group, year, alternative); the main series is "hoved" whether the row says
+    # hoved or nothing (a registered year's row serves every alternative)
+    def slot(alternative: object) -> str:
+        return name_key(MAIN) if _is_blank(alternative) else name_key(alternative)
+
+    fetched: dict[tuple[str, int, str], dict[str, object]] = {}
     for raw in population.collected.rows.to_dict("records"):
         rec = {str(k): v for k, v in raw.items()}
-        fetched[(name_key(rec["indikator"]), int(str(rec["aar"])))] = rec
-    placed: set[tuple[str, int]] = set()
+        group, alternative = of(rec)
+        fetched[(name_key(group), int(str(rec["aar"])), slot(alternative))] = rec
+    placed: set[tuple[str, int, str]] = set()
     last_filled = min_row
     for r in range(min_row + 1, max_row + 1):
         if not all(_is_blank(cell(r, c)) for c in range(min_col, max_col + 1)):
             last_filled = r
         year = _year(cell(r, col["aar"]))
-        k = (name_key(cell(r, col["aldersgruppe"])), year) if year is not None else None
-        if k is None or k not in fetched:
-            continue
         alt = cell(r, col["alternativ"]) if "alternativ" in col else None
-        if not _is_blank(alt) and name_key(alt) != name_key(MAIN):
-            edit.kept += 1  # another alternative (lav, høy): the user's own
+        k = (name_key(cell(r, col["aldersgruppe"])), year, slot(alt)) if year is not None else None
+        if k is None:
             continue
-        if k in placed:  # a second main row for the same group and year
+        if k not in fetched:
+            if slot(alt) != name_key(MAIN) and any(f[:2] == k[:2] for f in fetched):
+                edit.kept += 1  # another alternative (lav, høy) not fetched: the user's own
+            continue
+        if k in placed:  # a second row for the same group, year and alternative
             for c in range(min_col, max_col + 1):
                 edit.writes[(r, c)] = None
             continue
@@ -600,7 +658,14 @@ def summary(result: BefolkningResult) -> str:
             f"Registrert befolkning 1. januar (tabell {REGISTERED_TABLE}): "
             f"{', '.join(map(str, p.registered))}."
         )
-    if p.projected:
+    if p.projected and len(p.alternatives) > 1:
+        shown = ", ".join(f"«{a}»" for a in p.alternatives[:-1]) + f" og «{p.alternatives[-1]}»"
+        lines.append(
+            f"Framskrevet befolkning (tabell {p.projection}): "
+            f"{', '.join(map(str, p.projected))}; Alternativ {shown}. Velg alternativet planen "
+            "skal regne med i innstillingen Befolkningsalternativ."
+        )
+    elif p.projected:
         lines.append(
             f"Framskrevet befolkning, hovedalternativet (tabell {p.projection}): "
             f"{', '.join(map(str, p.projected))}; Alternativ «{MAIN}»."

@@ -81,12 +81,14 @@ def run(args: argparse.Namespace) -> int:
                 cache_dir=args.cache,
                 progress=progress.counter("Henter befolkningen fra SSB"),
                 projection=args.framskriving or PROJECTION_TABLE,
+                alternatives=args.alternativer,
             )
         print(summary(population))
         return 0
-    if args.framskriving:
+    if args.framskriving or args.alternativer:
         raise InputError(
-            "--framskriving gjelder bare økonomiplanen (arbeidsboken med tblBefolkning)",
+            "--framskriving og --alternativer gjelder bare økonomiplanen (arbeidsboken med "
+            "tblBefolkning)",
             code="ugyldig_valg",
         )
     with Progress() as progress:
