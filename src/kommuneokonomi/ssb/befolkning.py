@@ -18,9 +18,12 @@ over`` = ``080``-``104`` and ``105+``), through the same fetch as tblHenting
 :class:`.fetch.BookReader`; :func:`plan_population_edit` plans the cell writes (pure);
 :func:`hent_befolkning` applies them to a file, :func:`.live.hent_befolkning_workbook` to an
 open workbook.
-Rows of the main series (``Alternativ`` empty or ``hoved``) for a fetched group and year are
-replaced; other alternatives (``lav``, ``høy``) and other groups are left as they are; new rows
-are appended. ``Kilde`` beside the table says where each figure comes from. Nothing is written
+
+With ``alternatives`` (``--alternativer``) the projection's low and high alternatives are
+fetched too (contents codes by SSB's labels LLML and HHMH), as rows with ``Alternativ`` ``lav``
+and ``høy``. A row of the same group, year and alternative is replaced (empty and ``hoved`` are
+the main series); rows of an alternative not fetched and other groups are left as they are; new
+rows are appended. ``Kilde`` beside the table says where each figure comes from. Nothing is written
 if anything fails, or if SSB has no figure for a group and year.
 """
 
