@@ -1119,7 +1119,7 @@ def _balance_formulas(n: int) -> Callable[[dict[str, Placement]], dict[tuple[int
 _UNITS = {"mill. kr": 1_000_000.0, "mill kr": 1_000_000.0, "1000 kr": 1000.0, "kr": 1.0}
 
 
-def _plan_settings(settings: SettingsTable) -> PlanSettings:
+def plan_settings(settings: SettingsTable) -> PlanSettings:
     """The plan's settings, every problem reported at its cell."""
     problems: list[KommuneokonomiError] = []
 
@@ -1221,7 +1221,7 @@ def _recalculate_plan(tables: dict[str, ReadTable]) -> Recalculation:
     """The four-year plan: demography, capital costs, rules, and the measures that close
     the gap (engine/plan.py); every input problem at its cell."""
     settings = SettingsTable(tables["tblInnstillinger"])
-    config = _plan_settings(settings)
+    config = plan_settings(settings)
 
     def located(e: KommuneokonomiError) -> KommuneokonomiError:
         table = tables.get(e.context.tabell or "")

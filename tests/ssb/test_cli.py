@@ -11,7 +11,7 @@ import pytest
 from kommuneokonomi.cli import build_parser, main
 from kommuneokonomi.progress import Progress
 from kommuneokonomi.ssb import cli as ssb_cli
-from kommuneokonomi.ssb import fetch
+from kommuneokonomi.ssb import client
 from kommuneokonomi.ssb.client import PxWebClient
 
 from .books import ASSS4, data_records, henting_row, make_book
@@ -103,7 +103,7 @@ def test_progress_of_several_requests_is_one_plain_line_each_on_stderr(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # a small cell limit splits the one request into several
-    monkeypatch.setattr(fetch, "PxWebClient", functools.partial(PxWebClient, max_cells=4))
+    monkeypatch.setattr(client, "PxWebClient", functools.partial(PxWebClient, max_cells=4))
     path = make_book(tmp_path / "bok.xlsx", HENTING, kommuner=ASSS4)
     assert main(["hent", str(path), "--api-url", ssb.url]) == 0
     captured = capsys.readouterr()

@@ -111,30 +111,23 @@ def _ctx(table: str, rad: object, kolonne: str, **kw: object) -> Context:
     return Context(tabell=table, rad=row_label(rad), kolonne=kolonne, **kw)  # type: ignore[arg-type]
 
 
-def _amount(
-    value: object, *, what: str, table: str, rad: object, kolonne: str, errors: list[InputError]
-) -> float | None:
-    """A finite number, or None after appending the error."""
-    err = _number_error(value, what=what, context=_ctx(table, rad, kolonne))
+def _amount(value: object, *, what: str, ctx: Context, errors: list[InputError]) -> float | None:
+    """A finite number, or None after appending the error (at ``ctx``'s cell)."""
+    err = _number_error(value, what=what, context=ctx)
     if err is not None:
         errors.append(err)
         return None
     return float(value)  # type: ignore[arg-type]
 
 
-def _year(
-    value: object, *, what: str, table: str, rad: object, kolonne: str, errors: list[InputError]
-) -> int | None:
-    x = _amount(value, what=what, table=table, rad=rad, kolonne=kolonne, errors=errors)
+def _year(value: object, *, what: str, ctx: Context, errors: list[InputError]) -> int | None:
+    """A year from 1900 to 2200, or None after appending the error."""
+    x = _amount(value, what=what, ctx=ctx, errors=errors)
     if x is None:
         return None
     if x != int(x) or not 1900 <= x <= 2200:
         errors.append(
-            InputError(
-                f"{what} {_tall(x)} er ikke et årstall.",
-                code="ugyldig_aar",
-                context=_ctx(table, rad, kolonne),
-            )
+            InputError(f"{what} {_tall(x)} er ikke et årstall.", code="ugyldig_aar", context=ctx)
         )
         return None
     return int(x)
@@ -285,15 +278,11 @@ def demographic_cost(
                 )
             )
             continue
-        aar = _year(
-            aar_raw, what="Året", table=POPULATION_TABLE, rad=rad, kolonne="aar", errors=errors
-        )
+        aar = _year(aar_raw, what="Året", ctx=_ctx(POPULATION_TABLE, rad, "aar"), errors=errors)
         antall = _amount(
             antall_raw,
             what=f"Antallet i aldersgruppen '{name}'",
-            table=POPULATION_TABLE,
-            rad=rad,
-            kolonne="antall",
+            ctx=_ctx(POPULATION_TABLE, rad, "antall"),
             errors=errors,
         )
         if aar is None or antall is None:
@@ -356,21 +345,14 @@ def demographic_cost(
             )
             continue
         sats = _amount(
-            sats_raw,
-            what=f"Satsen for {s}, {g}",
-            table=RATES_TABLE,
-            rad=rad,
-            kolonne="sats",
-            errors=errors,
+            sats_raw, what=f"Satsen for {s}, {g}", ctx=_ctx(RATES_TABLE, rad, "sats"), errors=errors
         )
         andel = 1.0
         if not _optional(andel_raw):
             a = _amount(
                 andel_raw,
                 what=f"Andelen i budsjettåret for {s}, {g}",
-                table=RATES_TABLE,
-                rad=rad,
-                kolonne="andel",
+                ctx=_ctx(RATES_TABLE, rad, "andel"),
                 errors=errors,
             )
             if a is not None and not 0.0 <= a <= 1.0:
@@ -533,16 +515,9 @@ _FINANCING = ("lan", "tilskudd", "mva", "egne_midler", "salg")
 def _interest_rates(rates: pd.DataFrame, errors: list[InputError]) -> dict[int, float]:
     out: dict[int, float] = {}
     for rad, aar_raw, rente_raw in zip(rates.index, rates["aar"], rates["rente"], strict=True):
-        aar = _year(
-            aar_raw, what="Året", table=INTEREST_TABLE, rad=rad, kolonne="aar", errors=errors
-        )
+        aar = _year(aar_raw, what="Året", ctx=_ctx(INTEREST_TABLE, rad, "aar"), errors=errors)
         rente = _amount(
-            rente_raw,
-            what="Renten",
-            table=INTEREST_TABLE,
-            rad=rad,
-            kolonne="rente",
-            errors=errors,
+            rente_raw, what="Renten", ctx=_ctx(INTEREST_TABLE, rad, "rente"), errors=errors
         )
         if aar is None or rente is None:
             continue
@@ -620,17 +595,13 @@ def _capital(
         aar = _year(
             rec.get("aar"),
             what=f"Året for '{name}'",
-            table=INVESTMENTS_TABLE,
-            rad=rec_index,
-            kolonne="aar",
+            ctx=_ctx(INVESTMENTS_TABLE, rec_index, "aar"),
             errors=errors,
         )
         belop = _amount(
             rec.get("belop"),
             what=f"Beløpet for '{name}'",
-            table=INVESTMENTS_TABLE,
-            rad=rec_index,
-            kolonne="belop",
+            ctx=_ctx(INVESTMENTS_TABLE, rec_index, "belop"),
             errors=errors,
         )
         parts: dict[str, float] = {}
@@ -642,9 +613,7 @@ def _capital(
             x = _amount(
                 v,
                 what=f"Finansieringen ({col}) av '{name}'",
-                table=INVESTMENTS_TABLE,
-                rad=rec_index,
-                kolonne=col,
+                ctx=_ctx(INVESTMENTS_TABLE, rec_index, col),
                 errors=errors,
             )
             if x is not None and x < 0:
@@ -661,9 +630,7 @@ def _capital(
         tid = _amount(
             tid_raw,
             what=f"Avdragstiden for '{name}'",
-            table=INVESTMENTS_TABLE,
-            rad=rec_index,
-            kolonne="avdragstid",
+            ctx=_ctx(INVESTMENTS_TABLE, rec_index, "avdragstid"),
             errors=errors,
         )
         if tid is not None and (tid != int(tid) or tid <= 0):
@@ -806,9 +773,7 @@ def _measures(frame: pd.DataFrame, *, years: Sequence[int]) -> list[_Measure]:
         belop = _amount(
             rec.get("belop"),
             what=f"Beløpet for tiltaket '{name}'",
-            table=MEASURES_TABLE,
-            rad=rad,
-            kolonne="belop",
+            ctx=_ctx(MEASURES_TABLE, rad, "belop"),
             errors=errors,
         )
         if belop is not None and belop <= 0:
@@ -826,9 +791,7 @@ def _measures(frame: pd.DataFrame, *, years: Sequence[int]) -> list[_Measure]:
             f = _year(
                 rec.get("fra_aar"),
                 what=f"Fra år for tiltaket '{name}'",
-                table=MEASURES_TABLE,
-                rad=rad,
-                kolonne="fra_aar",
+                ctx=_ctx(MEASURES_TABLE, rad, "fra_aar"),
                 errors=errors,
             )
             if f is not None and f > years[-1]:
@@ -847,9 +810,7 @@ def _measures(frame: pd.DataFrame, *, years: Sequence[int]) -> list[_Measure]:
             p = _amount(
                 rec.get("prioritet"),
                 what=f"Prioriteten for tiltaket '{name}'",
-                table=MEASURES_TABLE,
-                rad=rad,
-                kolonne="prioritet",
+                ctx=_ctx(MEASURES_TABLE, rad, "prioritet"),
                 errors=errors,
             )
             if p is not None and (p != int(p) or p < 1):
@@ -1140,9 +1101,7 @@ def four_year_plan(
         x = _amount(
             rec.get("belop"),
             what=f"Beløpet for '{_text(rec.get('post'))}'",
-            table=FRAME_TABLE,
-            rad=rad,
-            kolonne="belop",
+            ctx=_ctx(FRAME_TABLE, rad, "belop"),
             errors=errors,
         )
         if x is not None:
@@ -1177,17 +1136,13 @@ def four_year_plan(
         fra = _year(
             rec.get("fra_aar"),
             what=f"Fra år for '{name}'",
-            table=CHANGES_TABLE,
-            rad=rad,
-            kolonne="fra_aar",
+            ctx=_ctx(CHANGES_TABLE, rad, "fra_aar"),
             errors=errors,
         )
         x = _amount(
             rec.get("belop"),
             what=f"Beløpet for '{name}'",
-            table=CHANGES_TABLE,
-            rad=rad,
-            kolonne="belop",
+            ctx=_ctx(CHANGES_TABLE, rad, "belop"),
             errors=errors,
         )
         if fra is None or x is None:
@@ -1226,9 +1181,7 @@ def four_year_plan(
         limit = _amount(
             rec.get("grense"),
             what=f"Grensen for '{name}'",
-            table=RULES_TABLE,
-            rad=rad,
-            kolonne="grense",
+            ctx=_ctx(RULES_TABLE, rad, "grense"),
             errors=errors,
         )
         direction = _key(rec.get("retning")).replace("hoyst", "høyst")

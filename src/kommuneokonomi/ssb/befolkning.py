@@ -45,7 +45,7 @@ from ..workbook.files import FileBook
 from ..workbook.tables import ReadTable, cell_address, to_frame
 from . import metadata
 from .cache import ResponseCache, default_cache_dir
-from .client import PxWebClient
+from .client import PxWebClient, client_for
 from .errors import FetchError
 from .fetch import (
     TIME_DIM,
@@ -282,7 +282,8 @@ def _years_of(meta: metadata.TableMeta | None) -> set[int]:
 def collect_population(
     book: BookReader,
     *,
-    client: PxWebClient,
+    client: PxWebClient | None = None,
+    api_url: str | None = None,
     cache: ResponseCache,
     offline: bool = False,
     progress: Progress | None = None,
@@ -292,133 +293,135 @@ def collect_population(
 ) -> Population:
     """Read the plan's settings, tblSatser and tblBefolkning from ``book`` (a file or a live
     workbook) and fetch (or replay) the population of every age group and year; with
-    ``alternatives`` the projection's low and high alternatives too.
+    ``alternatives`` the projection's low and high alternatives too. ``client``: as for
+    :func:`.fetch.collect` (None: one of its own for ``api_url``).
 
     Raises:
         KommuneokonomiError: a setting, an age group or a year SSB does not have, at its cell;
             a fetch failure; a figure SSB does not show.
     """
-    tables = {
-        spec.name: to_frame(book.read_table(spec), spec)
-        for spec in (L.P_INNSTILLINGER, L.SATSER, L.BEFOLKNING)
-    }
-    settings = SettingsTable(tables[L.P_INNSTILLINGER.name])
-    from ..service import _plan_settings  # the plan's own reading of its settings
+    with client_for(client, api_url) as http:
+        tables = {
+            spec.name: to_frame(book.read_table(spec), spec)
+            for spec in (L.P_INNSTILLINGER, L.SATSER, L.BEFOLKNING)
+        }
+        settings = SettingsTable(tables[L.P_INNSTILLINGER.name])
+        from ..service import plan_settings  # the plan workbook's one reading of its settings
 
-    config = _plan_settings(settings)
-    municipality = _municipality(settings)
-    groups = _groups(tables[L.SATSER.name], tables[L.BEFOLKNING.name])
-    years = list(range(config.base_year, config.base_year + config.years + 1))
+        config = plan_settings(settings)
+        municipality = _municipality(settings)
+        groups = _groups(tables[L.SATSER.name], tables[L.BEFOLKNING.name])
+        years = list(range(config.base_year, config.base_year + config.years + 1))
 
-    metas = {}
-    for table in (REGISTERED_TABLE, projection):
-        try:
-            metas[table] = metadata.load(
-                table, client=client, cache=cache, offline=offline, now=now
-            )
-        except FetchError as exc:
-            if exc.status == 404:
-                raise FetchError(
-                    f"SSB har ingen tabell {table} (HTTP 404); sjekk tabellnummeret for "
-                    "framskrivingen ('kommuneokonomi tabell NUMMER' viser en tabell)",
-                    code="ukjent_kode",
-                ) from exc
-            raise
-        if metas[table] is None:
-            raise FetchError(
-                f"--offline: metadataene for tabell {table} finnes ikke i mellomlageret "
-                f"{cache.folder}; hent uten --offline først",
-                code="mangler_i_cache",
-            )
-    registered_years = _years_of(metas[REGISTERED_TABLE])
-    projected_years = _years_of(metas[projection])
-    registered = [y for y in years if y in registered_years]
-    projected = [y for y in years if y not in registered_years and y in projected_years]
-    uncovered = [y for y in years if y not in registered_years and y not in projected_years]
-    if uncovered:
-
-        def span(found: set[int]) -> str:
-            return f"{min(found)}-{max(found)}" if found else "ingen år"
-
-        raise settings.error(
-            "Budsjettår",
-            f"SSB har ikke befolkningen for {', '.join(map(str, uncovered))}: tabell "
-            f"{REGISTERED_TABLE} (registrert) har {span(registered_years)}, framskrivingen "
-            f"{projection} har {span(projected_years)}; velg en nyere framskriving med "
-            "--framskriving NUMMER",
-            "ukjent_aar",
-        )
-    meta = metas[projection]
-    assert meta is not None
-    chosen: list[tuple[str, str]] = []  # (Alternativ, contents code) of the projection
-    if projected:
-        chosen.append((MAIN, _main_contents(meta)))
-        if alternatives:
-            chosen += [(alt, _alternative_contents(meta, alt)) for alt in ALTERNATIVES]
-
-    rows: list[FetchRow] = []
-    group_of: list[_Group] = []
-    series: dict[str, tuple[str, str]] = {}
-    for group in groups:
-        for years_of, table, code, alt in (
-            (registered, REGISTERED_TABLE, REGISTERED_CONTENTS, None),
-            *((projected, projection, c, a) for a, c in chosen),
-        ):
-            if years_of:
-                # one series per group and alternative (a row of its own in the fetch)
-                name = group.name if alt in (None, MAIN) else f"{group.name} [{alt}]"
-                series[name] = (group.name, alt or MAIN)
-                group_of.append(group)
-                rows.append(
-                    FetchRow(
-                        index=len(rows),
-                        table=table,
-                        contents=code,
-                        indicator=name,
-                        members=(municipality,),
-                        years=tuple(years_of),
-                        selection=(("Alder", group.codes), ("Kjonn", SEXES)),
-                        region_dim=REGION,
-                    )
+        metas = {}
+        for table in (REGISTERED_TABLE, projection):
+            try:
+                metas[table] = metadata.load(
+                    table, client=http, cache=cache, offline=offline, now=now
                 )
+            except FetchError as exc:
+                if exc.status == 404:
+                    raise FetchError(
+                        f"SSB har ingen tabell {table} (HTTP 404); sjekk tabellnummeret for "
+                        "framskrivingen ('kommuneokonomi tabell NUMMER' viser en tabell)",
+                        code="ukjent_kode",
+                    ) from exc
+                raise
+            if metas[table] is None:
+                raise FetchError(
+                    f"--offline: metadataene for tabell {table} finnes ikke i mellomlageret "
+                    f"{cache.folder}; hent uten --offline først",
+                    code="mangler_i_cache",
+                )
+        registered_years = _years_of(metas[REGISTERED_TABLE])
+        projected_years = _years_of(metas[projection])
+        registered = [y for y in years if y in registered_years]
+        projected = [y for y in years if y not in registered_years and y in projected_years]
+        uncovered = [y for y in years if y not in registered_years and y not in projected_years]
+        if uncovered:
 
-    def where(index: int, column: str) -> Location | None:
-        if column in ("indikator", "utvalg"):
-            return group_of[index].where
-        if column == "aar":
-            return settings.where("Budsjettår")
-        return settings.where("Egen kommune")
+            def span(found: set[int]) -> str:
+                return f"{min(found)}-{max(found)}" if found else "ingen år"
 
-    collected = fetch_rows(
-        rows,
-        where=where,
-        client=client,
-        cache=cache,
-        offline=offline,
-        progress=progress,
-        now=now,
-    )
-    gaps = [
-        f"{r['indikator']} {r['aar']} ({r['merknad'] or 'ingen verdi'})"
-        for r in collected.rows.to_dict("records")
-        if r["verdi"] is None or (isinstance(r["verdi"], float) and math.isnan(r["verdi"]))
-    ]
-    if gaps:
-        raise FetchError(
-            f"SSB har ikke tall for {municipality.name or 'kommunen'}: {'; '.join(gaps)}; "
-            "ingenting er skrevet. Legg tallene inn for hånd i tblBefolkning",
-            code="mangler_verdi",
+            raise settings.error(
+                "Budsjettår",
+                f"SSB har ikke befolkningen for {', '.join(map(str, uncovered))}: tabell "
+                f"{REGISTERED_TABLE} (registrert) har {span(registered_years)}, framskrivingen "
+                f"{projection} har {span(projected_years)}; velg en nyere framskriving med "
+                "--framskriving NUMMER",
+                "ukjent_aar",
+            )
+        meta = metas[projection]
+        assert meta is not None
+        chosen: list[tuple[str, str]] = []  # (Alternativ, contents code) of the projection
+        if projected:
+            chosen.append((MAIN, _main_contents(meta)))
+            if alternatives:
+                chosen += [(alt, _alternative_contents(meta, alt)) for alt in ALTERNATIVES]
+
+        rows: list[FetchRow] = []
+        group_of: list[_Group] = []
+        series: dict[str, tuple[str, str]] = {}
+        for group in groups:
+            for years_of, table, code, alt in (
+                (registered, REGISTERED_TABLE, REGISTERED_CONTENTS, None),
+                *((projected, projection, c, a) for a, c in chosen),
+            ):
+                if years_of:
+                    # one series per group and alternative (a row of its own in the fetch)
+                    name = group.name if alt in (None, MAIN) else f"{group.name} [{alt}]"
+                    series[name] = (group.name, alt or MAIN)
+                    group_of.append(group)
+                    rows.append(
+                        FetchRow(
+                            index=len(rows),
+                            table=table,
+                            contents=code,
+                            indicator=name,
+                            members=(municipality,),
+                            years=tuple(years_of),
+                            selection=(("Alder", group.codes), ("Kjonn", SEXES)),
+                            region_dim=REGION,
+                        )
+                    )
+
+        def where(index: int, column: str) -> Location | None:
+            if column in ("indikator", "utvalg"):
+                return group_of[index].where
+            if column == "aar":
+                return settings.where("Budsjettår")
+            return settings.where("Egen kommune")
+
+        collected = fetch_rows(
+            rows,
+            where=where,
+            client=http,
+            cache=cache,
+            offline=offline,
+            progress=progress,
+            now=now,
         )
-    return Population(
-        collected=collected,
-        municipality=municipality.name,
-        groups=[g.name for g in groups],
-        registered=registered,
-        projected=projected,
-        projection=projection,
-        series=series,
-        alternatives=tuple(a for a, _ in chosen) or (MAIN,),
-    )
+        gaps = [
+            f"{r['indikator']} {r['aar']} ({r['merknad'] or 'ingen verdi'})"
+            for r in collected.rows.to_dict("records")
+            if r["verdi"] is None or (isinstance(r["verdi"], float) and math.isnan(r["verdi"]))
+        ]
+        if gaps:
+            raise FetchError(
+                f"SSB har ikke tall for {municipality.name or 'kommunen'}: {'; '.join(gaps)}; "
+                "ingenting er skrevet. Legg tallene inn for hånd i tblBefolkning",
+                code="mangler_verdi",
+            )
+        return Population(
+            collected=collected,
+            municipality=municipality.name,
+            groups=[g.name for g in groups],
+            registered=registered,
+            projected=projected,
+            projection=projection,
+            series=series,
+            alternatives=tuple(a for a, _ in chosen) or (MAIN,),
+        )
 
 
 def hent_befolkning(
@@ -432,31 +435,23 @@ def hent_befolkning(
     client: PxWebClient | None = None,
     projection: str = PROJECTION_TABLE,
     alternatives: bool = False,
+    book: FileBook | None = None,
 ) -> BefolkningResult:
     """Fetch the plan's population by age group into tblBefolkning of the file ``path`` (see
-    the module's text); ``alternatives``: the projection's lav and høy too.
+    the module's text); ``alternatives``: the projection's lav and høy too; ``book``: ``path``
+    already opened.
 
     Raises:
         KommuneokonomiError: as :func:`collect_population`, or no room below the table. The
             workbook is then unchanged.
     """
-    if client is None:  # its limits also split the requests replayed offline
-        with PxWebClient(api_url) as own:
-            return hent_befolkning(
-                path,
-                offline=offline,
-                cache_dir=cache_dir,
-                progress=progress,
-                now=now,
-                client=own,
-                projection=projection,
-                alternatives=alternatives,
-            )
     target = Path(path)
     cache = ResponseCache(cache_dir if cache_dir is not None else default_cache_dir(target))
+    book = book if book is not None else FileBook(target)
     population = collect_population(
-        FileBook(target),
+        book,
         client=client,
+        api_url=api_url,
         cache=cache,
         offline=offline,
         progress=progress,
@@ -464,7 +459,7 @@ def hent_befolkning(
         projection=projection,
         alternatives=alternatives,
     )
-    with editing_table(target, L.BEFOLKNING.name) as edited:
+    with editing_table(target, L.BEFOLKNING.name, values=book.values) as edited:
         edit = plan_population_edit(
             edited.bounds, edited.cell, population, sheet=edited.ws.title, file=target.name
         )

@@ -66,11 +66,18 @@ def requests_line(collected: Collected, cache: Path) -> str:
 def run(args: argparse.Namespace) -> int:
     """Run ``hent`` with arguments parsed by :func:`kommuneokonomi.cli.build_parser`; returns 0.
 
+    The workbook is opened once: its tables tell a plan (population into tblBefolkning) from a
+    savings workbook (tblHenting into tblData).
+
     Raises:
         KommuneokonomiError: tblHenting is missing or wrong, or a fetch failed; the workbook is
             unchanged.
     """
-    if _is_plan(args.fil):
+    from ..workbook.files import FileBook
+    from ..workbook.layout import kind_of_tables
+
+    book = FileBook(Path(args.fil))
+    if kind_of_tables(book.table_names()) == "plan":
         from .befolkning import PROJECTION_TABLE, hent_befolkning, summary
 
         with Progress() as progress:
@@ -82,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
                 progress=progress.counter("Henter befolkningen fra SSB"),
                 projection=args.framskriving or PROJECTION_TABLE,
                 alternatives=args.alternativer,
+                book=book,
             )
         print(summary(population))
         return 0
@@ -98,17 +106,10 @@ def run(args: argparse.Namespace) -> int:
             offline=args.offline,
             cache_dir=args.cache,
             progress=progress.counter("Henter fra SSB"),
+            book=book,
         )
     print(report(result))
     return 0
-
-
-def _is_plan(path: str) -> bool:
-    """A four-year plan workbook (its population is fetched), told by its tables."""
-    from ..workbook.files import FileBook
-    from ..workbook.layout import kind_of_tables
-
-    return kind_of_tables(FileBook(Path(path)).table_names()) == "plan"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

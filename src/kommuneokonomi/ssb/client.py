@@ -31,7 +31,8 @@ import os
 import re
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -54,6 +55,7 @@ __all__ = [
     "RateLimiter",
     "Response",
     "api_url",
+    "client_for",
     "split_query",
 ]
 
@@ -460,3 +462,13 @@ def _http_error(
     error = FetchError(message, code="ssb_http")
     error.status = status
     return error
+
+
+@contextmanager
+def client_for(client: PxWebClient | None, api_url: str | None = None) -> Iterator[PxWebClient]:
+    """``client`` itself, or (None) a client of its own for ``api_url``, closed at the end."""
+    if client is not None:
+        yield client
+        return
+    with PxWebClient(api_url) as own:
+        yield own

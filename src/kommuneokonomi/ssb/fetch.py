@@ -45,7 +45,7 @@ from ..workbook.layout import DATA, HENTING, KOMMUNER, TableSpec
 from ..workbook.tables import RawTable, ReadTable, cell_address, column_letter, to_frame
 from . import metadata
 from .cache import CachedResponse, ResponseCache, default_cache_dir
-from .client import PxWebClient, Query
+from .client import PxWebClient, Query, client_for
 from .errors import FetchError
 from .jsonstat import Dataset, parse_dataset
 from .regions import Municipality, Renumbering, load_renumbering, normalize_number
@@ -620,20 +620,16 @@ def collect(
         LayoutError, InputError(s): tblHenting is missing or has bad cells.
         FetchError: a request failed or, offline, is not cached.
     """
-    if client is None:
-        with PxWebClient(api_url) as own:
-            return collect(
-                book, client=own, cache=cache, offline=offline, progress=progress, now=now
-            )
     henting, kommuner = _read_settings(book)
     rows = _read_rows(henting, _Members(kommuner, load_renumbering()))
 
     def where(index: int, column: str) -> Location | None:
         return henting.cells.get((index, column)) or henting.raw.location(index, 0)
 
-    return fetch_rows(
-        rows, where=where, client=client, cache=cache, offline=offline, progress=progress, now=now
-    )
+    with client_for(client, api_url) as http:
+        return fetch_rows(
+            rows, where=where, client=http, cache=cache, offline=offline, progress=progress, now=now
+        )
 
 
 def fetch_rows(
@@ -810,7 +806,27 @@ def _build_rows(
                 fetched = year + row.offset
                 codes = m.codes_for(fetched)
                 shifted = f" (1.1.{fetched}, brukt som 31.12.{year})" if row.offset else ""
+                # a year not fetched (the table lacks it, or 31.12. across a merger or split)
+                # is a row without a value that says why; None: the year is fetched
+                why: tuple[str, str] | None = None
+                change = m.changed_in(fetched) if row.offset and own else None
                 if year in lacking:
+                    why = (
+                        NOT_IN_TABLE,
+                        f"SSB tabell {row.table} har ikke tall for {fetched}{shifted} "
+                        f"(tabellen har {_span(spans.get(row.table, ()))}); ikke hentet",
+                    )
+                elif row.offset and own and (not codes or change is not None):
+                    # 1 January after a merger or split counts another municipality
+                    why = (
+                        NEW_BOUNDARIES,
+                        f"SSB tabell {row.table}: tallet per 31.12.{year} finnes ikke, fordi "
+                        f"kommuneinndelingen ble endret 1.1.{fetched}"
+                        + (f" ({change})" if change else "")
+                        + f"; tallet for 1.1.{fetched} gjelder den nye kommunen. Legg inn "
+                        "KOSTRAs eget tall om du har det",
+                    )
+                if why is not None:
                     if own:
                         out.append(
                             {
@@ -818,33 +834,10 @@ def _build_rows(
                                 "aar": year,
                                 "indikator": row.indicator,
                                 "verdi": None,
-                                "merknad": NOT_IN_TABLE,
-                                "kilde": (
-                                    f"SSB tabell {row.table} har ikke tall for {fetched}{shifted} "
-                                    f"(tabellen har {_span(spans.get(row.table, ()))}); ikke hentet"
-                                ),
+                                "merknad": why[0],
+                                "kilde": why[1],
                             }
                         )
-                    continue
-                change = m.changed_in(fetched) if row.offset and own else None
-                if row.offset and own and (not codes or change is not None):
-                    # 1 January after a merger or split counts another municipality
-                    out.append(
-                        {
-                            "kommune": named or m.name or own[0],
-                            "aar": year,
-                            "indikator": row.indicator,
-                            "verdi": None,
-                            "merknad": NEW_BOUNDARIES,
-                            "kilde": (
-                                f"SSB tabell {row.table}: tallet per 31.12.{year} finnes ikke, "
-                                f"fordi kommuneinndelingen ble endret 1.1.{fetched}"
-                                + (f" ({change})" if change else "")
-                                + f"; tallet for 1.1.{fetched} gjelder den nye kommunen. "
-                                "Legg inn KOSTRAs eget tall om du har det"
-                            ),
-                        }
-                    )
                     continue
                 found = [(c, cells.get(row, c, fetched)) for c in codes]
                 present = [(c, cell) for c, cell in found if cell is not None]
@@ -1174,14 +1167,16 @@ class FileTable:
 
 
 @contextmanager
-def editing_table(target: Path, name: str) -> Iterator[FileTable]:
+def editing_table(target: Path, name: str, *, values: Any = None) -> Iterator[FileTable]:
     """Open ``target`` to edit its table ``name``; when the block ends without an exception,
     the workbook is saved through a temporary file and an atomic rename, with every formula's
-    last calculated value kept (VBA kept in .xlsm). An exception leaves the file as it was."""
+    last calculated value kept (VBA kept in .xlsm). An exception leaves the file as it was.
+    ``values``: the workbook already read with its calculated values (:attr:`FileBook.values`),
+    so it is not read again."""
     keep_vba = target.suffix.lower() == ".xlsm"
     try:
         wb = openpyxl.load_workbook(target, data_only=False, keep_vba=keep_vba)
-        values_wb = openpyxl.load_workbook(target, data_only=True)
+        values_wb = values if values is not None else openpyxl.load_workbook(target, data_only=True)
     except (KeyError, ValueError, OSError) as exc:  # pragma: no cover - FileBook read it
         raise LayoutError(
             f"filen kan ikke leses som Excel-fil ({type(exc).__name__})",
@@ -1266,6 +1261,7 @@ def hent(
     progress: Progress | None = None,
     now: dt.datetime | None = None,
     client: PxWebClient | None = None,
+    book: FileBook | None = None,
 ) -> HentResult:
     """Fetch the figures tblHenting asks for and write them into tblData of ``path``.
 
@@ -1277,13 +1273,14 @@ def hent(
         progress: ``progress(done, total, what)`` after each request.
         now: the fetch time to record (tests); default the clock.
         client: a ready client (tests: small limits, a fake clock); ``api_url`` is then unused.
+        book: ``path`` already opened (the command line opens it once to tell its kind).
 
     Raises:
         KommuneokonomiError: LayoutError/InputError(s) for the workbook, FetchError for the
             fetch. The workbook is then unchanged.
     """
     target = Path(path)
-    book = FileBook(target)
+    book = book if book is not None else FileBook(target)
     book.read_table(DATA)  # tblData must be there before anything is fetched
     cache = ResponseCache(cache_dir if cache_dir is not None else default_cache_dir(target))
     collected = collect(
@@ -1295,7 +1292,7 @@ def hent(
         progress=progress,
         now=now,
     )
-    with editing_table(target, DATA.name) as edited:
+    with editing_table(target, DATA.name, values=book.values) as edited:
         edit = _apply_file(edited, collected.rows, target.name)
     return HentResult(
         path=target,

@@ -95,10 +95,15 @@ def _runs(cells: dict[tuple[int, int], object]) -> Iterator[tuple[int, int, list
         yield row, start, values
 
 
-def _write(sheet: Any, table: Any, edit: TableEdit) -> None:
-    for row, col, values in _runs(edit.writes):
+def _write_cells(sheet: Any, writes: dict[tuple[int, int], object]) -> None:
+    """Single cells, one call per run of adjacent cells in a row."""
+    for row, col, values in _runs(writes):
         target = sheet.range((row, col), (row, col + len(values) - 1))
         target.value = [[excel_value(v) for v in values]]
+
+
+def _write(sheet: Any, table: Any, edit: TableEdit) -> None:
+    _write_cells(sheet, edit.writes)
     if edit.block:
         last = edit.first_new + len(edit.block) - 1
         block = sheet.range((edit.first_new, edit.left), (last, edit.right))
@@ -156,9 +161,7 @@ def hent_workbook(
 
 
 def _write_population(sheet: Any, table: Any, edit: PopulationEdit) -> None:
-    for row, col, values in _runs(edit.writes):
-        target = sheet.range((row, col), (row, col + len(values) - 1))
-        target.value = [[excel_value(v) for v in values]]
+    _write_cells(sheet, edit.writes)
     for (row, col), number_format in sorted(edit.formats.items()):
         sheet.range((row, col)).number_format = number_format
     table.resize(sheet.range((edit.top, edit.left), (edit.bottom, edit.right)))
@@ -182,23 +185,12 @@ def hent_befolkning_workbook(
     Raises:
         KommuneokonomiError: as :func:`.befolkning.hent_befolkning`; nothing written then.
     """
-    if client is None:
-        with PxWebClient(api_url) as own:
-            return hent_befolkning_workbook(
-                book,
-                offline=offline,
-                cache_dir=cache_dir,
-                progress=progress,
-                status=status,
-                now=now,
-                client=own,
-                projection=projection,
-            )
     live = LiveBook(book, progress=status)
     cache = ResponseCache(cache_dir if cache_dir is not None else live_cache_dir(book))
     population = collect_population(
         live,
         client=client,
+        api_url=api_url,
         cache=cache,
         offline=offline,
         progress=progress,

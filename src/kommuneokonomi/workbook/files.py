@@ -213,6 +213,11 @@ class FileBook:
     def name(self) -> str:
         return self.path.name
 
+    @property
+    def values(self) -> Workbook:
+        """The workbook as read (formulas as their last calculated values); not to be saved."""
+        return self._values
+
     def sheet_names(self) -> list[str]:
         return list(self._values.sheetnames)
 
